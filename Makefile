@@ -1,0 +1,51 @@
+# The README's first two commands: `make demo` and `make test`. Both work from a clean clone:
+# they install what they need (apt packages where missing, .venv, the package in editable mode).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.emrlab-installed
+TYPECHECK := $(VENV)/typecheck
+export SPARK_LOCAL_IP := 127.0.0.1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo test lint typecheck pytest bench system-deps clean
+
+demo: $(STAMP)
+	$(BIN)/emrlab convert examples/workspace -o build/demo --target jupyter --fail-on never
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# mypy cannot follow setuptools' editable-install import hook, so it checks a symlink tree that
+# mirrors the installed layout (emrlab/converters -> converters/, ...).
+typecheck: $(STAMP)
+	rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/emrlab
+	for f in emrlab/*.py emrlab/py.typed; do ln -s ../../../$$f $(TYPECHECK)/emrlab/; done
+	for d in converters runtime aws magics extension; do ln -s ../../../$$d $(TYPECHECK)/emrlab/$$d; done
+	cd $(TYPECHECK) && ../bin/mypy --config-file ../../pyproject.toml -p emrlab ../../benchmarks
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/convert_bench.py
+
+system-deps:
+	@if ! command -v java >/dev/null 2>&1; then \
+	  echo "installing a Java runtime for PySpark (apt)"; \
+	  $(if $(shell command -v sudo),sudo,) apt-get update -qq && \
+	  $(if $(shell command -v sudo),sudo,) apt-get install -y -qq openjdk-17-jre-headless; \
+	fi
+
+$(STAMP): pyproject.toml | system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $@
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

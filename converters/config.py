@@ -1,0 +1,102 @@
+"""Conversion options: defaults, `emrlab.toml`, and the safety limits for untrusted archives."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+from emrlab.converters.findings import Severity
+
+Target = Literal["emr-studio", "jupyter", "script"]
+TARGETS: tuple[Target, ...] = ("emr-studio", "jupyter", "script")
+FailOn = Literal["error", "warning", "info", "never"]
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps that keep a hostile or broken export from exhausting memory or disk."""
+
+    max_archive_bytes: int = 4096 * MIB  # total uncompressed bytes of one archive
+    max_ratio: int = 200  # uncompressed / compressed size of one archive entry
+    max_entry_bytes: int = 512 * MIB  # one file or archive entry
+    max_cell_bytes: int = 2 * MIB  # larger cells are kept verbatim, not translated
+    max_nesting: int = 3  # archives inside archives
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything that decides what a conversion produces (the same options give the same output)."""
+
+    target: Target = "emr-studio"
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    path_map: tuple[tuple[str, str], ...] = ()
+    fail_on: FailOn = "error"
+    force: bool = False
+    limits: Limits = field(default_factory=Limits)
+
+    def fails(self, severity: Severity) -> bool:
+        return self.fail_on != "never" and severity >= Severity.parse(self.fail_on)
+
+
+class ConfigError(ValueError):
+    """A bad option or config file; the message names it and says what is allowed."""
+
+
+def parse_path_map(items: list[str]) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in items:
+        source, sep, dest = item.partition("=")
+        if not sep or not source or not dest:
+            raise ConfigError(f"--path-map {item!r}: expected FROM=TO, e.g. dbfs:/mnt/raw=s3://bucket/raw")
+        pairs.append((source, dest))
+    return tuple(pairs)
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    """Read `emrlab.toml`: `[convert]` options, `[paths]` map and `[limits]`."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    unknown = set(data) - {"convert", "paths", "limits"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown section(s) {sorted(unknown)}; use [convert], [paths], [limits]")
+    return data
+
+
+def options_from(config: dict[str, Any], **overrides: Any) -> Options:
+    """Build Options from a config dict, command-line values (not None) taking precedence."""
+    convert = config.get("convert", {})
+    values: dict[str, Any] = dict(convert)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name for f in fields(Options)} - {"limits"}
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(f"unknown option(s) {sorted(unknown)} in [convert]; known: {sorted(known)}")
+    paths = tuple((str(k), str(v)) for k, v in config.get("paths", {}).items())
+    values["path_map"] = paths + tuple(values.get("path_map", ()))
+    limit_values = config.get("limits", {})
+    limit_names = {f.name for f in fields(Limits)}
+    bad = [k for k, v in limit_values.items() if k not in limit_names or not isinstance(v, int) or v <= 0]
+    if bad:
+        raise ConfigError(f"[limits] {sorted(bad)}: expected positive integers among {sorted(limit_names)}")
+    options = Options(**values, limits=replace(Limits(), **limit_values))
+    if options.target not in TARGETS:
+        raise ConfigError(f"unknown target {options.target!r}; use one of {', '.join(TARGETS)}")
+    if options.fail_on not in ("error", "warning", "info", "never"):
+        raise ConfigError(f"unknown --fail-on {options.fail_on!r}; use error, warning, info or never")
+    if not isinstance(options.jobs, int) or options.jobs < 1:
+        raise ConfigError(f"--jobs must be a positive integer, got {options.jobs!r}")
+    return options

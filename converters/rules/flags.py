@@ -1,0 +1,97 @@
+"""Flags raised while translating cells: things emrlab keeps but cannot make run on the target."""
+
+from __future__ import annotations
+
+from emrlab.converters.findings import Severity
+from emrlab.converters.rulebase import Example, Rule
+
+
+class RunTargetMissing(Rule):
+    """`%run` inlines the called notebook, so the called notebook must be part of the batch.
+
+    When it is not (a typo, or a notebook outside the export), the `%run` line is kept as a comment
+    and everything the called notebook defined is missing: later cells will fail.
+    """
+
+    id = "EMR101"
+    name = "run-target-missing"
+    message = "`%run` target is not in the batch; the line is kept as a comment"
+    severity = Severity.ERROR
+    examples = (Example("%run ./not_exported", ("# %run ./not_exported  (emrlab: target not found)",)),)
+
+
+class RunCycle(Rule):
+    """Notebooks that `%run` each other would inline forever; the call that closes the cycle is kept
+    as a comment."""
+
+    id = "EMR102"
+    name = "run-cycle"
+    message = "`%run` calls form a cycle; the call closing it is kept as a comment"
+    severity = Severity.ERROR
+
+
+class CellNotRunnable(Rule):
+    """The target's kernel cannot run this cell's language (Scala or R outside EMR Studio's Spark
+    kernels). The cell is kept verbatim (a raw cell in notebooks, a comment in scripts)."""
+
+    id = "EMR103"
+    name = "cell-not-runnable"
+    message = "the target cannot run this {language} cell; it is kept verbatim and will not run"
+    severity = Severity.ERROR
+    examples = (Example('%scala\nval n = spark.range(3).count()', ('%scala\nval n = spark.range(3).count()',)),)
+
+
+class UnknownMagic(Rule):
+    """A `%magic` emrlab does not know how to translate is kept as it was written."""
+
+    id = "EMR104"
+    name = "unknown-magic"
+    message = "unknown magic `{magic}` kept verbatim; check it runs on the target"
+    severity = Severity.WARNING
+
+
+class HugeCell(Rule):
+    """Cells over `[limits] max_cell_bytes` (generated code, embedded data) are kept verbatim rather than
+    translated, so a single giant cell cannot stall the batch."""
+
+    id = "EMR105"
+    name = "huge-cell"
+    message = "cell of {size:,} bytes is over the {limit:,}-byte limit; kept verbatim, not translated"
+    severity = Severity.WARNING
+
+
+class LineMagicDropped(Rule):
+    """IPython line magics (`%matplotlib`, `%time`, `%load_ext` ...) run only in an IPython kernel; in
+    scripts and Livy sessions they are syntax errors, so they are commented out."""
+
+    id = "EMR106"
+    name = "line-magic-dropped"
+    message = "IPython line `{line}` cannot run on this target; commented out"
+    severity = Severity.WARNING
+    examples = (
+        Example(
+            "%load_ext autoreload\nprint(1)",
+            ("# %load_ext autoreload  (emrlab: IPython only)\nprint(1)",),
+            target="script",
+        ),
+    )
+
+
+class PipOptionUnsupported(Rule):
+    """`%pip` options such as `-r requirements.txt` or `--index-url` have no equivalent in EMR's
+    notebook-scoped `sc.install_pypi_package`; install them with a bootstrap action instead."""
+
+    id = "EMR107"
+    name = "pip-option-unsupported"
+    message = "`{line}` cannot be expressed on this target; commented out"
+    severity = Severity.WARNING
+
+
+class FsCommandUnknown(Rule):
+    """A `%fs` command without a `dbutils.fs` equivalent is kept as a comment."""
+
+    id = "EMR108"
+    name = "fs-command-unknown"
+    message = "`%fs {command}` has no dbutils.fs equivalent; kept as a comment"
+    severity = Severity.WARNING
+    examples = (Example("%fs frobnicate /x", ("# %fs frobnicate /x",)),)

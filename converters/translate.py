@@ -1,0 +1,98 @@
+"""Translate a notebook's cells for a target: dispatch each cell to the rule for its magic or language.
+
+The output is a list of `OutCell`s, each naming the input cell it came from, plus the findings.
+Python cells go through `Context.rewrite_python`, the seam where the libcst rewriting plugs in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from emrlab.converters.config import Options, Target
+from emrlab.converters.findings import Finding
+from emrlab.converters.magics import MagicCell
+from emrlab.converters.model import JSON, Cell, CellKind, Notebook, Origin
+from emrlab.converters.rulebase import Rule
+from emrlab.converters.workspace import Workspace
+
+Role = str  # "parameters", "spark-session", "title", "run", or "" for a translated cell
+PythonRewriter = Callable[[str, Cell, "Context"], str]
+
+
+@dataclass
+class OutCell:
+    """One output cell: its kind and text, the input cell it came from, and what else it carries.
+
+    `language` says what language the text is in (for raw cells kept verbatim and for scripts).
+    """
+
+    kind: CellKind
+    source: str
+    origin: Origin | None
+    role: Role = ""
+    language: str = "python"
+    metadata: JSON = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+
+
+def keep_python(source: str, cell: Cell, ctx: Context) -> str:
+    """The default Python step: the code as it is (the libcst rules replace this)."""
+    return source
+
+
+@dataclass
+class Context:
+    """What a rule needs while translating one notebook."""
+
+    notebook: Notebook
+    options: Options
+    workspace: Workspace
+    findings: list[Finding] = field(default_factory=list)
+    requirements: list[str] = field(default_factory=list)
+    run_stack: tuple[str, ...] = ()
+    rewrite_python: PythonRewriter = keep_python
+
+    @property
+    def target(self) -> Target:
+        return self.options.target
+
+    def flag(
+        self,
+        rule: type[Rule],
+        cell: Cell,
+        message: str = "",
+        fix: str = "",
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        """Record a finding of `rule` on `cell` (the rule's own message unless a sharper one is given)."""
+        if self.run_stack:
+            return  # an inlined notebook's findings are reported when that notebook itself converts
+        self.findings.append(
+            Finding(
+                rule.id, rule.severity, self.notebook.source, cell.origin.cell, message or rule.message, fix,
+                line, column,
+            )
+        )
+
+    def child(self, notebook: Notebook) -> Context:
+        """A context for a notebook inlined by `%run`, sharing requirements, with its own findings."""
+        return Context(
+            notebook,
+            self.options,
+            self.workspace,
+            [],
+            self.requirements,
+            (*self.run_stack, self.notebook.path),
+            self.rewrite_python,
+        )
+
+
+class CellRule(Rule):
+    """A rule that translates a whole cell whose magic (or notebook language) it owns."""
+
+    owns: frozenset[str] = frozenset()
+
+    def translate(self, cell: Cell, magic: MagicCell, ctx: Context) -> list[OutCell]:
+        raise NotImplementedError

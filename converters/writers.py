@@ -1,0 +1,137 @@
+"""Render a translation as a notebook (nbformat v4.5, validated) or as a `.py` Spark job."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from collections import Counter
+from typing import Any
+
+from emrlab.converters.config import Target
+from emrlab.converters.model import JSON, Notebook
+from emrlab.converters.targets import kernel
+from emrlab.converters.translate import OutCell
+from emrlab.converters.translator import Translation
+
+_VALID_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_validator: Any = None
+
+
+def notebook_json(notebook: Notebook, translation: Translation, target: Target) -> JSON:
+    """The output notebook as nbformat JSON; emrlab's own metadata on a re-conversion is kept."""
+    kernelspec, language_info = kernel(target, notebook.language)
+    previous = notebook.metadata.get("emrlab")
+    meta: JSON = {
+        "source": notebook.source,
+        "format": notebook.format,
+        "language": notebook.language,
+        "target": target,
+    }
+    if notebook.widgets:
+        meta["widgets"] = [w.to_json() for w in notebook.widgets]
+    if "exit_value" in notebook.metadata:
+        meta["exit_value"] = notebook.metadata["exit_value"]
+    return {
+        "cells": _cells(translation.cells),
+        "metadata": {
+            "kernelspec": kernelspec,
+            "language_info": language_info,
+            "emrlab": copy.deepcopy(previous) if isinstance(previous, dict) else meta,
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def _cells(out_cells: list[OutCell]) -> list[JSON]:
+    cells: list[JSON] = []
+    used: set[str] = set()
+    seen_origins: Counter[tuple[str, int | None]] = Counter()
+    for out in out_cells:
+        origin = out.origin
+        key = (origin.path, origin.cell) if origin else ("", None)
+        seen_origins[key] += 1
+        metadata = copy.deepcopy(out.metadata)
+        emrlab = metadata.setdefault("emrlab", {})
+        if origin is not None:
+            emrlab.setdefault("origin", origin.to_json())
+        if out.role:
+            emrlab.setdefault("role", out.role)
+        if out.tags:
+            metadata["tags"] = [*metadata.get("tags", []), *(t for t in out.tags if t not in metadata.get("tags", []))]
+        wanted = origin.id if origin and origin.id and seen_origins[key] == 1 and not out.role else None
+        cell: JSON = {
+            "cell_type": out.kind,
+            "id": _cell_id(wanted, key, out.role, seen_origins[key], used),
+            "metadata": metadata,
+            "source": out.source,
+        }
+        if out.kind == "code":
+            cell["execution_count"] = None
+            cell["outputs"] = []
+        cells.append(cell)
+    return cells
+
+
+def _cell_id(wanted: str | None, key: tuple[str, int | None], role: str, nth: int, used: set[str]) -> str:
+    """The input's id when it is valid and free, else a stable hash of where the cell came from."""
+    if wanted and _VALID_ID.match(wanted) and wanted not in used:
+        used.add(wanted)
+        return wanted
+    seed = f"{key[0]}\0{key[1]}\0{role}\0{nth}"
+    while True:
+        candidate = hashlib.sha1(seed.encode()).hexdigest()[:12]
+        if candidate not in used:
+            used.add(candidate)
+            return candidate
+        seed += "+"
+
+
+def validate(nb: JSON) -> None:
+    """Raise ValueError if `nb` is not a valid nbformat 4.5 notebook (fastjsonschema, imported once)."""
+    global _validator
+    if _validator is None:
+        from nbformat.validator import get_validator
+
+        _validator = get_validator(version=4, version_minor=5, name="fastjsonschema")
+    try:
+        _validator.validate(nb)
+    except Exception as exc:  # fastjsonschema's JsonSchemaException; nbformat wraps it differently by version
+        raise ValueError(f"generated notebook is not valid nbformat: {exc}") from exc
+
+
+def notebook_bytes(nb: JSON) -> bytes:
+    """Serialise like Jupyter does (indent 1, UTF-8, trailing newline) so diffs stay small."""
+    return (json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
+def script_text(notebook: Notebook, translation: Translation) -> str:
+    """A Spark job in jupytext's percent format: `# %%` markers name each cell's origin."""
+    lines = [
+        f"# Converted by emrlab from {notebook.source}",
+        "# Run with spark-submit, as an EMR step or as an EMR Serverless job run.",
+    ]
+    for out in translation.cells:
+        where = _where(out, notebook)
+        lines.append("")
+        if out.kind == "markdown":
+            lines.append(f"# %% [markdown]{where}")
+            lines.extend(f"# {line}".rstrip() for line in out.source.split("\n"))
+        elif out.kind == "raw":
+            lines.append(f"# %% [raw]{where} {out.language}, kept verbatim: it does not run in this job")
+            lines.extend(f"# {line}".rstrip() for line in out.source.split("\n"))
+        else:
+            lines.append(f"# %%{where}")
+            lines.append(out.source)
+    return "\n".join(lines) + "\n"
+
+
+def _where(out: OutCell, notebook: Notebook) -> str:
+    if out.role in ("parameters", "spark-session"):
+        return f" {out.role}"
+    if out.origin is None or out.origin.cell is None:
+        return ""
+    prefix = "" if out.origin.path == notebook.source else f"{out.origin.path} "
+    return f" {prefix}cell {out.origin.cell}"

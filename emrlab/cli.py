@@ -1,0 +1,166 @@
+"""The `emrlab` command line: convert, check, rules, explain.
+
+Results go to stdout, progress to stderr (only on a terminal; `--quiet` silences it). Exit status:
+bit 1 = findings at or above `--fail-on`, bit 2 = some inputs failed (OR-ed: 3 is both); 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from emrlab import __version__
+from emrlab.converters.config import TARGETS, ConfigError, Options, load_config, options_from, parse_path_map
+
+CONFIG_NAME = "emrlab.toml"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ConfigError as exc:
+        print(f"emrlab: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("emrlab: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="emrlab", description="Move Databricks notebooks to Amazon EMR and make EMR pleasant from Jupyter."
+    )
+    parser.add_argument("--version", action="version", version=f"emrlab {__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    convert = commands.add_parser("convert", help="convert Databricks exports for EMR")
+    _batch_arguments(convert)
+    convert.add_argument("-o", "--output", type=Path, required=True, metavar="OUTDIR", help="output folder")
+    convert.add_argument("--report", type=Path, metavar="PATH", help="report.json path (default OUTDIR/report.json)")
+    convert.add_argument("--force", action="store_true", default=None, help="overwrite files emrlab did not write")
+    convert.set_defaults(run=_convert)
+
+    check = commands.add_parser("check", help="report what a conversion would find; writes nothing")
+    _batch_arguments(check)
+    check.add_argument("--json", action="store_true", help="print the JSON report on stdout")
+    check.set_defaults(run=_check)
+
+    rules = commands.add_parser("rules", help="list every rule")
+    rules.set_defaults(run=_rules)
+    explain = commands.add_parser("explain", help="explain one rule, with its examples")
+    explain.add_argument("rule", metavar="ID", help="a rule id (EMR002) or name (sql-cell)")
+    explain.set_defaults(run=_explain)
+    return parser
+
+
+def _batch_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help=".dbc, .zip, .ipynb, SOURCE file, folder")
+    parser.add_argument("--target", choices=TARGETS, help="what to produce (default emr-studio)")
+    parser.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
+    parser.add_argument("--path-map", action="append", default=[], metavar="FROM=TO", help="rewrite path prefixes")
+    parser.add_argument("--config", type=Path, metavar="FILE", help=f"settings file (default ./{CONFIG_NAME})")
+    parser.add_argument(
+        "--fail-on", choices=("error", "warning", "info", "never"), help="findings that set exit bit 1 (default error)"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+
+
+def _options(args: argparse.Namespace) -> Options:
+    config_path = args.config or (Path(CONFIG_NAME) if Path(CONFIG_NAME).is_file() else None)
+    config = load_config(config_path) if config_path else {}
+    return options_from(
+        config,
+        target=args.target,
+        jobs=args.jobs,
+        fail_on=args.fail_on,
+        force=getattr(args, "force", None),
+        path_map=parse_path_map(args.path_map) or None,
+    )
+
+
+def _progress(quiet: bool) -> Callable[[int], Callable[[object], None]] | None:
+    """A rich progress bar on stderr, only when stderr is a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    def start(total: int) -> Callable[[object], None]:
+        bar = Progress(
+            TextColumn("converting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        bar.start()
+        task = bar.add_task("convert", total=total)
+
+        def advance(_: object) -> None:
+            bar.advance(task)
+            if bar.tasks[task].finished:
+                bar.stop()
+
+        if total == 0:
+            bar.stop()
+        return advance
+
+    return start
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from emrlab.converters import convert
+    from emrlab.converters.summary import print_summary
+
+    options = _options(args)
+    report = convert(args.inputs, args.output, options, args.report, _progress(args.quiet))
+    report_path = args.report or args.output / "report.json"
+    print_summary(report, Console(soft_wrap=True), report_path.with_suffix(".html"))
+    return report.exit_code()
+
+
+def _check(args: argparse.Namespace) -> int:
+    from emrlab.converters import check
+    from emrlab.converters.summary import print_summary
+
+    report = check(args.inputs, _options(args), _progress(args.quiet))
+    if args.json:
+        print(json.dumps(report.to_json(), indent=1, ensure_ascii=False))
+    else:
+        print_summary(report, Console(soft_wrap=True), None)
+    return report.exit_code()
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from emrlab.converters.rules import ALL_RULES
+
+    table = Table("id", "name", "kind", "severity", "message", box=None)
+    for rule in ALL_RULES:
+        table.add_row(rule.id, rule.name, rule.kind(), rule.severity.label, rule.message)
+    Console().print(table)
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from emrlab.converters.rules import rule_by_id
+
+    rule = rule_by_id(args.rule)
+    if rule is None:
+        print(f"emrlab: no rule {args.rule!r}; `emrlab rules` lists them", file=sys.stderr)
+        return 2
+    lines = [f"{rule.id} {rule.name} ({rule.kind()}, {rule.severity.label})", "", rule.message, "", rule.why()]
+    for example in rule.examples:
+        lines += ["", f"Example ({example.language} notebook, --target {example.target}):", "", "  before:"]
+        lines += [f"    {line}" for line in example.before.split("\n")]
+        if example.after is not None:
+            lines.append("  after:")
+            for n, cell in enumerate(example.after):
+                if n:
+                    lines.append("    --- next cell ---")
+                lines += [f"    {line}" for line in cell.split("\n")]
+    print("\n".join(lines).replace("\n\n\n", "\n\n"))
+    return 0
