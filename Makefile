@@ -26,7 +26,8 @@ typecheck: $(STAMP)
 	rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/emrlab
 	for f in emrlab/*.py emrlab/py.typed; do ln -s ../../../$$f $(TYPECHECK)/emrlab/; done
 	for d in converters runtime aws magics extension; do ln -s ../../../$$d $(TYPECHECK)/emrlab/$$d; done
-	cd $(TYPECHECK) && ../bin/mypy --config-file ../../pyproject.toml -p emrlab ../../benchmarks
+	cd $(TYPECHECK) && ../bin/mypy --config-file ../../pyproject.toml -p emrlab
+	MYPYPATH=$(TYPECHECK) $(BIN)/mypy --config-file pyproject.toml benchmarks
 
 pytest: $(STAMP)
 	$(BIN)/pytest

@@ -120,5 +120,13 @@ class Locator:
                 return b"".join(chunks)
         except InputError:
             raise
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError, KeyError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            NotImplementedError,
+            ValueError,
+            KeyError,
+        ) as exc:
             raise InputError(where, f"damaged archive entry ({exc}); re-export it") from exc

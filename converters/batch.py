@@ -8,7 +8,7 @@ from pathlib import Path
 
 from emrlab.converters.config import Options
 from emrlab.converters.findings import InputError
-from emrlab.converters.output import OutputConflict, OutputDir, save_manifest, sha256
+from emrlab.converters.output import OutputConflictError, OutputDir, save_manifest, sha256
 from emrlab.converters.pipeline import EntryResult, plan, run
 from emrlab.converters.report import BatchReport
 from emrlab.converters.report_html import render_html
@@ -59,7 +59,7 @@ def _write_extra(writer: OutputDir, report: BatchReport, relpath: str, data: byt
     try:
         writer.write(relpath, data)
         writer.manifest[relpath] = sha256(data)
-    except OutputConflict as exc:
+    except OutputConflictError as exc:
         report.failures.append(InputError(relpath, str(exc)))
 
 

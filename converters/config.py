@@ -11,7 +11,7 @@ from typing import Any, Literal
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 from emrlab.converters.findings import Severity
 
@@ -65,7 +65,7 @@ def parse_path_map(items: list[str]) -> tuple[tuple[str, str], ...]:
 def load_config(path: Path) -> dict[str, Any]:
     """Read `emrlab.toml`: `[convert]` options, `[paths]` map and `[limits]`."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from exc
     except tomllib.TOMLDecodeError as exc:

@@ -160,7 +160,7 @@ def _spool(locator: Locator, where: str, collected: Collected, limits: Limits) -
     """Copy a nested archive to the batch's temporary folder so workers can open it by path."""
     if collected.spool is None:
         collected.spool = tempfile.TemporaryDirectory(prefix="emrlab-")
-    target = Path(collected.spool.name, f"{len(os.listdir(collected.spool.name))}.zip")
+    target = Path(collected.spool.name, f"{sum(1 for _ in Path(collected.spool.name).iterdir())}.zip")
     assert locator.member is not None
     try:
         archive = open_archive(locator.file)

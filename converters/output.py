@@ -21,7 +21,7 @@ os.umask(_UMASK)
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 
-class OutputConflict(Exception):
+class OutputConflictError(Exception):
     """An output path holds a file emrlab did not write; the message says how to proceed."""
 
 
@@ -69,27 +69,30 @@ class OutputDir:
         """Write `data` at `relpath` atomically; False when the file already held exactly that."""
         path = self.root / relpath
         if not path.resolve().is_relative_to(self.root.resolve()):
-            raise OutputConflict(f"{relpath}: resolves outside the output folder; not written")
+            raise OutputConflictError(f"{relpath}: resolves outside the output folder; not written")
         if path.is_file():
             current = sha256(path.read_bytes())
             if current == sha256(data):
                 return False
             if self.manifest.get(relpath) != current and not self.force:
-                raise OutputConflict(
+                raise OutputConflictError(
                     f"{path} exists and was not written by emrlab (or was edited since); "
                     "use --force to overwrite it, or choose another output folder"
                 )
         elif path.exists():
-            raise OutputConflict(f"{path} exists and is not a file; remove it or choose another output folder")
+            raise OutputConflictError(
+                f"{path} exists and is not a file; remove it or choose another output folder"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=".emrlab-", delete=False)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=".emrlab-")
+        temp = Path(name)
         try:
-            with handle:
+            with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            os.chmod(handle.name, 0o666 & ~_UMASK)  # temp files are private; outputs get the usual mode
-            os.replace(handle.name, path)
+            temp.chmod(0o666 & ~_UMASK)  # temp files are private; outputs get the usual mode
+            temp.replace(path)
         except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
+            temp.unlink(missing_ok=True)
             raise
         return True
 

@@ -19,7 +19,14 @@ from emrlab.converters.findings import Finding, InputError
 from emrlab.converters.inputs import Collected, Entry, collect
 from emrlab.converters.magics import split_magic
 from emrlab.converters.model import Notebook
-from emrlab.converters.output import OutputConflict, OutputDir, load_manifest, safe_relpath, sha256, unique_paths
+from emrlab.converters.output import (
+    OutputConflictError,
+    OutputDir,
+    load_manifest,
+    safe_relpath,
+    sha256,
+    unique_paths,
+)
 from emrlab.converters.readers import read_entry
 from emrlab.converters.sniff import workspace_path
 from emrlab.converters.targets import extension
@@ -74,7 +81,9 @@ class Plan:
 
         def load(path: str) -> Notebook:
             entry = self.entries[index[path]]
-            notebook = read_entry(entry.relpath, entry.display, entry.locator, entry.format, self.options.limits)
+            notebook = read_entry(
+                entry.relpath, entry.display, entry.locator, entry.format, self.options.limits
+            )
             if notebook is None:
                 raise InputError(entry.display, "not a Databricks notebook")
             return notebook
@@ -93,7 +102,9 @@ def plan(
         for e in entries
     ]
     manifest = load_manifest(outdir) if outdir else {}
-    batch = Plan(tuple(entries), tuple(unique_paths(wanted)), options, str(outdir) if outdir else None, manifest)
+    batch = Plan(
+        tuple(entries), tuple(unique_paths(wanted)), options, str(outdir) if outdir else None, manifest
+    )
     return batch, collected.failures, collected
 
 
@@ -156,8 +167,13 @@ def convert_entry(batch: Plan, workspace: Workspace, index: int) -> EntryResult:
             return result
         translation = translate_notebook(notebook, options, workspace)
         result = EntryResult(
-            entry.display, output, "converted", format=notebook.format, language=notebook.language,
-            cells=_cell_reports(notebook, translation.cells), findings=translation.findings,
+            entry.display,
+            output,
+            "converted",
+            format=notebook.format,
+            language=notebook.language,
+            cells=_cell_reports(notebook, translation.cells),
+            findings=translation.findings,
             requirements=translation.requirements,
         )
         if batch.outdir is not None:
@@ -167,7 +183,7 @@ def convert_entry(batch: Plan, workspace: Workspace, index: int) -> EntryResult:
         return result
     except InputError as exc:
         return EntryResult(entry.display, None, "failed", error=exc.reason)
-    except OutputConflict as exc:
+    except OutputConflictError as exc:
         return EntryResult(entry.display, None, "failed", error=str(exc))
     except Exception as exc:  # a bug must not cost the other 999 notebooks: report it with its traceback
         trace = "".join(traceback.format_exception(exc)[-3:]).strip()

@@ -53,11 +53,14 @@ def render_html(report: BatchReport) -> str:
         "</div>",
     ]
     if report.failed:
-        parts.append("<h2>Inputs that could not be converted</h2><table><tr><th>Input</th><th>Reason</th></tr>")
+        parts.append(
+            "<h2>Inputs that could not be converted</h2><table><tr><th>Input</th><th>Reason</th></tr>"
+        )
         parts += [f"<tr><td><code>{escape(w)}</code></td><td>{escape(r)}</td></tr>" for w, r in report.failed]
         parts.append("</table>")
     parts.append(
-        "<div class='filters'><label>Filter <input id='q' type='search' placeholder='text, rule, file'></label> "
+        "<div class='filters'><label>Filter "
+        "<input id='q' type='search' placeholder='text, rule, file'></label> "
         "<label>Severity <select id='sev'><option value=''>all</option>"
         + "".join(f"<option>{s.label}</option>" for s in reversed(Severity))
         + "</select></label></div><h2>Notebooks</h2>"
@@ -69,12 +72,15 @@ def render_html(report: BatchReport) -> str:
             f"{len(result.findings)} finding(s)</summary>"
         )
         if result.findings:
-            parts.append("<table><tr><th>Severity</th><th>Rule</th><th>Cell</th><th>Message</th><th>Fix</th></tr>")
+            parts.append(
+                "<table><tr><th>Severity</th><th>Rule</th><th>Cell</th><th>Message</th><th>Fix</th></tr>"
+            )
             for f in result.findings:
                 where = "" if f.cell is None else str(f.cell) + (f":{f.line}" if f.line else "")
                 parts.append(
                     f"<tr class='finding' data-sev='{f.severity.label}'>"
-                    f"<td class='sev-{f.severity.label}'>{f.severity.label}</td><td><code>{escape(f.rule)}</code></td>"
+                    f"<td class='sev-{f.severity.label}'>{f.severity.label}</td>"
+                    f"<td><code>{escape(f.rule)}</code></td>"
                     f"<td>{escape(where)}</td><td>{escape(f.message)}</td><td>{escape(f.fix)}</td></tr>"
                 )
             parts.append("</table>")

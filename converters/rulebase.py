@@ -34,6 +34,8 @@ class Rule:
     message: ClassVar[str]
     severity: ClassVar[Severity] = Severity.INFO
     examples: ClassVar[tuple[Example, ...]] = ()
+    # Reported on the caller's `%run` cell even when raised inside an inlined notebook.
+    reported_through_run: ClassVar[bool] = False
 
     @classmethod
     def why(cls) -> str:

@@ -18,16 +18,30 @@ _PYTHON_INFO: JSON = {
 _STUDIO_KERNELS: dict[str, tuple[JSON, JSON]] = {
     "python": (
         {"name": "pysparkkernel", "display_name": "PySpark", "language": "python"},
-        {"name": "pyspark", "mimetype": "text/x-python", "codemirror_mode": {"name": "python", "version": 3},
-         "pygments_lexer": "python3"},
+        {
+            "name": "pyspark",
+            "mimetype": "text/x-python",
+            "codemirror_mode": {"name": "python", "version": 3},
+            "pygments_lexer": "python3",
+        },
     ),
     "scala": (
         {"name": "sparkkernel", "display_name": "Spark", "language": "scala"},
-        {"name": "scala", "mimetype": "text/x-scala", "codemirror_mode": "text/x-scala", "pygments_lexer": "scala"},
+        {
+            "name": "scala",
+            "mimetype": "text/x-scala",
+            "codemirror_mode": "text/x-scala",
+            "pygments_lexer": "scala",
+        },
     ),
     "r": (
         {"name": "sparkrkernel", "display_name": "SparkR", "language": "r"},
-        {"name": "sparkR", "mimetype": "text/x-rsrc", "codemirror_mode": "text/x-rsrc", "pygments_lexer": "r"},
+        {
+            "name": "sparkR",
+            "mimetype": "text/x-rsrc",
+            "codemirror_mode": "text/x-rsrc",
+            "pygments_lexer": "r",
+        },
     ),
 }
 
@@ -37,7 +51,9 @@ def kernel(target: Target, language: Language) -> tuple[JSON, JSON]:
     if target == "emr-studio":
         spec, info = _STUDIO_KERNELS["python" if language == "sql" else language]
         return dict(spec), dict(info)
-    return {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}, dict(_PYTHON_INFO)
+    return {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}, dict(
+        _PYTHON_INFO
+    )
 
 
 def extension(target: Target) -> str:

@@ -43,7 +43,12 @@ def keep_python(source: str, cell: Cell, ctx: Context) -> str:
 
 @dataclass
 class Context:
-    """What a rule needs while translating one notebook."""
+    """What a rule needs while translating one notebook.
+
+    For a notebook inlined by `%run`, `inlined_by` is the caller's top-level `%run` cell: findings about
+    `%run` itself are reported there; the inlined notebook's other findings are reported when it
+    converts on its own.
+    """
 
     notebook: Notebook
     options: Options
@@ -52,6 +57,8 @@ class Context:
     requirements: list[str] = field(default_factory=list)
     run_stack: tuple[str, ...] = ()
     rewrite_python: PythonRewriter = keep_python
+    inlined_by: Cell | None = None
+    root_source: str = ""
 
     @property
     def target(self) -> Target:
@@ -67,25 +74,29 @@ class Context:
         column: int | None = None,
     ) -> None:
         """Record a finding of `rule` on `cell` (the rule's own message unless a sharper one is given)."""
-        if self.run_stack:
-            return  # an inlined notebook's findings are reported when that notebook itself converts
+        message = message or rule.message
+        if self.inlined_by is not None:
+            if not rule.reported_through_run:
+                return
+            message = f"{message} (in {self.notebook.path}, inlined here by %run)"
+            cell, line, column = self.inlined_by, None, None
+        source = self.root_source or self.notebook.source
         self.findings.append(
-            Finding(
-                rule.id, rule.severity, self.notebook.source, cell.origin.cell, message or rule.message, fix,
-                line, column,
-            )
+            Finding(rule.id, rule.severity, source, cell.origin.cell, message, fix, line, column)
         )
 
-    def child(self, notebook: Notebook) -> Context:
-        """A context for a notebook inlined by `%run`, sharing requirements, with its own findings."""
+    def child(self, notebook: Notebook, run_cell: Cell) -> Context:
+        """The context for a notebook that `run_cell` inlines."""
         return Context(
             notebook,
             self.options,
             self.workspace,
-            [],
+            self.findings,
             self.requirements,
             (*self.run_stack, self.notebook.path),
             self.rewrite_python,
+            self.inlined_by or run_cell,
+            self.root_source or self.notebook.source,
         )
 
 

@@ -60,7 +60,10 @@ def _cells(out_cells: list[OutCell]) -> list[JSON]:
         if out.role:
             emrlab.setdefault("role", out.role)
         if out.tags:
-            metadata["tags"] = [*metadata.get("tags", []), *(t for t in out.tags if t not in metadata.get("tags", []))]
+            metadata["tags"] = [
+                *metadata.get("tags", []),
+                *(t for t in out.tags if t not in metadata.get("tags", [])),
+            ]
         wanted = origin.id if origin and origin.id and seen_origins[key] == 1 and not out.role else None
         cell: JSON = {
             "cell_type": out.kind,
@@ -95,7 +98,7 @@ def validate(nb: JSON) -> None:
     if _validator is None:
         from nbformat.validator import get_validator
 
-        _validator = get_validator(version=4, version_minor=5, name="fastjsonschema")
+        _validator = get_validator(version=4, version_minor=5, name="fastjsonschema")  # type: ignore[no-untyped-call]
     try:
         _validator.validate(nb)
     except Exception as exc:  # fastjsonschema's JsonSchemaException; nbformat wraps it differently by version

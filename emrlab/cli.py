@@ -36,7 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="emrlab", description="Move Databricks notebooks to Amazon EMR and make EMR pleasant from Jupyter."
+        prog="emrlab",
+        description="Move Databricks notebooks to Amazon EMR and make EMR pleasant from Jupyter.",
     )
     parser.add_argument("--version", action="version", version=f"emrlab {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
@@ -44,8 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     convert = commands.add_parser("convert", help="convert Databricks exports for EMR")
     _batch_arguments(convert)
     convert.add_argument("-o", "--output", type=Path, required=True, metavar="OUTDIR", help="output folder")
-    convert.add_argument("--report", type=Path, metavar="PATH", help="report.json path (default OUTDIR/report.json)")
-    convert.add_argument("--force", action="store_true", default=None, help="overwrite files emrlab did not write")
+    convert.add_argument(
+        "--report", type=Path, metavar="PATH", help="report.json path (default OUTDIR/report.json)"
+    )
+    convert.add_argument(
+        "--force", action="store_true", default=None, help="overwrite files emrlab did not write"
+    )
     convert.set_defaults(run=_convert)
 
     check = commands.add_parser("check", help="report what a conversion would find; writes nothing")
@@ -62,13 +67,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _batch_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help=".dbc, .zip, .ipynb, SOURCE file, folder")
+    parser.add_argument(
+        "inputs", nargs="+", type=Path, metavar="INPUT", help=".dbc, .zip, .ipynb, SOURCE file, folder"
+    )
     parser.add_argument("--target", choices=TARGETS, help="what to produce (default emr-studio)")
     parser.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
-    parser.add_argument("--path-map", action="append", default=[], metavar="FROM=TO", help="rewrite path prefixes")
-    parser.add_argument("--config", type=Path, metavar="FILE", help=f"settings file (default ./{CONFIG_NAME})")
     parser.add_argument(
-        "--fail-on", choices=("error", "warning", "info", "never"), help="findings that set exit bit 1 (default error)"
+        "--path-map", action="append", default=[], metavar="FROM=TO", help="rewrite path prefixes"
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help=f"settings file (default ./{CONFIG_NAME})"
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info", "never"),
+        help="findings that set exit bit 1 (default error)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
 
@@ -94,8 +107,12 @@ def _progress(quiet: bool) -> Callable[[int], Callable[[object], None]] | None:
 
     def start(total: int) -> Callable[[object], None]:
         bar = Progress(
-            TextColumn("converting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=Console(stderr=True), transient=True,
+            TextColumn("converting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
         )
         bar.start()
         task = bar.add_task("convert", total=total)
@@ -152,7 +169,13 @@ def _explain(args: argparse.Namespace) -> int:
     if rule is None:
         print(f"emrlab: no rule {args.rule!r}; `emrlab rules` lists them", file=sys.stderr)
         return 2
-    lines = [f"{rule.id} {rule.name} ({rule.kind()}, {rule.severity.label})", "", rule.message, "", rule.why()]
+    lines = [
+        f"{rule.id} {rule.name} ({rule.kind()}, {rule.severity.label})",
+        "",
+        rule.message,
+        "",
+        rule.why(),
+    ]
     for example in rule.examples:
         lines += ["", f"Example ({example.language} notebook, --target {example.target}):", "", "  before:"]
         lines += [f"    {line}" for line in example.before.split("\n")]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from emrlab.converters.findings import InputError
-from emrlab.converters.model import LANGUAGES, JSON, Cell, Language, Notebook, Origin, Widget
-from emrlab.converters.readers.text import expect
+from emrlab.converters.model import JSON, LANGUAGES, Cell, Language, Notebook, Origin, Widget
+from emrlab.converters.readers.text import as_dict, as_str, expect
 
 _EXTENSION_LANGUAGE: dict[str, Language] = {"python": "python", "scala": "scala", "sql": "sql", "r": "r"}
 
@@ -44,9 +44,7 @@ def notebook_language(value: Any, where: str, default: Language | None = None) -
         return default
     if isinstance(value, str) and value.lower() in _EXTENSION_LANGUAGE:
         return _EXTENSION_LANGUAGE[value.lower()]
-    raise InputError(
-        where, f"unknown notebook language {value!r}; expected one of {', '.join(LANGUAGES)}"
-    )
+    raise InputError(where, f"unknown notebook language {value!r}; expected one of {', '.join(LANGUAGES)}")
 
 
 def language_from_name(name: str) -> Language | None:
@@ -87,14 +85,15 @@ def widget_from_spec(key: str, spec: Any) -> Widget | None:
     """A Widget from Databricks' `{currentValue, widgetInfo{widgetType, name, defaultValue, ...}}`."""
     if not isinstance(spec, dict):
         return None
-    info = spec.get("widgetInfo")
-    info = info if isinstance(info, dict) else {}
-    name = info.get("name") if isinstance(info.get("name"), str) else key
+    info = as_dict(spec.get("widgetInfo"))
     default = info.get("defaultValue", spec.get("currentValue", ""))
     if isinstance(default, list):
         default = ",".join(str(v) for v in default)
-    options = info.get("options") if isinstance(info.get("options"), dict) else {}
-    choices = options.get("choices") if isinstance(options.get("choices"), list) else []
-    label = info.get("label") if isinstance(info.get("label"), str) else None
-    kind = info.get("widgetType") if isinstance(info.get("widgetType"), str) else "text"
-    return Widget(name, "" if default is None else str(default), kind, label, tuple(str(c) for c in choices))
+    choices = as_dict(info.get("options")).get("choices")
+    return Widget(
+        as_str(info.get("name")) or key,
+        "" if default is None else str(default),
+        as_str(info.get("widgetType")) or "text",
+        as_str(info.get("label")),
+        tuple(str(c) for c in choices) if isinstance(choices, list) else (),
+    )

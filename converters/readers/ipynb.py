@@ -8,7 +8,7 @@ from typing import Any
 from emrlab.converters.findings import InputError
 from emrlab.converters.model import JSON, Cell, CellKind, Notebook, Origin, Widget
 from emrlab.converters.readers.dbc import notebook_language, widget_from_spec
-from emrlab.converters.readers.text import expect
+from emrlab.converters.readers.text import as_dict, as_str, expect
 
 NOTEBOOK_KEY = "application/vnd.databricks.v1+notebook"
 CELL_KEY = "application/vnd.databricks.v1+cell"
@@ -21,8 +21,8 @@ def read_ipynb(data: Any, path: str, where: str) -> Notebook:
             where, "nbformat 3 notebook; upgrade it with `jupyter nbconvert --to notebook --nbformat 4`"
         )
     raw_cells = expect(data.get("cells"), list, where, "cells")
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    databricks = metadata.get(NOTEBOOK_KEY) if isinstance(metadata.get(NOTEBOOK_KEY), dict) else {}
+    metadata = as_dict(data.get("metadata"))
+    databricks = as_dict(metadata.get(NOTEBOOK_KEY))
     language = notebook_language(_language(metadata, databricks), where, default="python")
     notebook = Notebook(path, where, language, "ipynb-databricks" if databricks else "ipynb", [])
     for index, raw in enumerate(raw_cells):
@@ -58,15 +58,17 @@ def _cell(raw: JSON, where: str, index: int) -> Cell:
     if isinstance(source, list) and all(isinstance(s, str) for s in source):
         source = "".join(source)
     source = expect(source, str, where, f"{key}.source")
-    metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
-    metadata = dict(metadata)
-    databricks = metadata.pop(CELL_KEY, None)
-    databricks = databricks if isinstance(databricks, dict) else {}
-    title = databricks.get("title") if isinstance(databricks.get("title"), str) else None
+    metadata = dict(as_dict(raw.get("metadata")))
+    databricks = as_dict(metadata.pop(CELL_KEY, None))
+    title = as_str(databricks.get("title"))
     cell_kind: CellKind = kind
     cell_id = raw.get("id") if isinstance(raw.get("id"), str) else databricks.get("nuid")
     origin = Origin(where, index, cell_id if isinstance(cell_id, str) else None)
     return Cell(
-        source, origin, cell_kind, title=title or None, show_title=bool(databricks.get("showTitle")),
+        source,
+        origin,
+        cell_kind,
+        title=title or None,
+        show_title=bool(databricks.get("showTitle")),
         metadata=metadata,
     )

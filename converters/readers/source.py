@@ -15,7 +15,9 @@ def read_source(text: str, path: str, where: str) -> Notebook:
     """Parse a SOURCE export. `path` is the workspace path, `where` names the input for people."""
     header = _HEADER.match(text)
     if header is None:
-        raise InputError(where, "no `Databricks notebook source` header on line 1; is it a Databricks export?")
+        raise InputError(
+            where, "no `Databricks notebook source` header on line 1; is it a Databricks export?"
+        )
     token = header.group(1)
     language = _TOKEN_LANGUAGE[token]
     if token == "#" and where.lower().endswith(".r"):

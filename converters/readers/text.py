@@ -41,3 +41,12 @@ def expect(value: Any, kind: type | tuple[type, ...], where: str, key: str) -> A
         got = "missing" if value is None else f"a {type(value).__name__}"
         raise InputError(where, f"`{key}` should be a {names}, but it is {got}; re-export the notebook")
     return value
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one (for optional metadata)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from emrlab.converters.findings import Severity
 from emrlab.converters.rulebase import Example, Rule
 
@@ -17,6 +19,7 @@ class RunTargetMissing(Rule):
     name = "run-target-missing"
     message = "`%run` target is not in the batch; the line is kept as a comment"
     severity = Severity.ERROR
+    reported_through_run = True
     examples = (Example("%run ./not_exported", ("# %run ./not_exported  (emrlab: target not found)",)),)
 
 
@@ -28,6 +31,16 @@ class RunCycle(Rule):
     name = "run-cycle"
     message = "`%run` calls form a cycle; the call closing it is kept as a comment"
     severity = Severity.ERROR
+    reported_through_run = True
+    examples = (
+        Example(
+            "%run ./loop",
+            ("# %run ./loop  (emrlab: inlined below)", "# %run ./example  (emrlab: cycle, not inlined)"),
+        ),
+    )
+    example_workspace: ClassVar[dict[str, str]] = {
+        "loop": "# Databricks notebook source\n# MAGIC %run ./example"
+    }
 
 
 class CellNotRunnable(Rule):
@@ -38,7 +51,9 @@ class CellNotRunnable(Rule):
     name = "cell-not-runnable"
     message = "the target cannot run this {language} cell; it is kept verbatim and will not run"
     severity = Severity.ERROR
-    examples = (Example('%scala\nval n = spark.range(3).count()', ('%scala\nval n = spark.range(3).count()',)),)
+    examples = (
+        Example("%scala\nval n = spark.range(3).count()", ("%scala\nval n = spark.range(3).count()",)),
+    )
 
 
 class UnknownMagic(Rule):
@@ -48,6 +63,7 @@ class UnknownMagic(Rule):
     name = "unknown-magic"
     message = "unknown magic `{magic}` kept verbatim; check it runs on the target"
     severity = Severity.WARNING
+    examples = (Example("%conda install numpy", ("%conda install numpy",), language="sql"),)
 
 
 class HugeCell(Rule):
@@ -85,6 +101,13 @@ class PipOptionUnsupported(Rule):
     name = "pip-option-unsupported"
     message = "`{line}` cannot be expressed on this target; commented out"
     severity = Severity.WARNING
+    examples = (
+        Example(
+            "%pip install -r /dbfs/reqs.txt",
+            ("# %pip install -r /dbfs/reqs.txt  (emrlab: not supported here)",),
+            target="emr-studio",
+        ),
+    )
 
 
 class FsCommandUnknown(Rule):

@@ -67,7 +67,10 @@ class FsCell(CellRule):
     owns = frozenset({"fs"})
     examples = (
         Example("%fs ls /mnt/raw", ('display(dbutils.fs.ls("/mnt/raw"))',)),
-        Example("%fs head --maxBytes=100 dbfs:/tmp/a.csv", ('print(dbutils.fs.head("dbfs:/tmp/a.csv", maxBytes=100))',)),
+        Example(
+            "%fs head --maxBytes=100 dbfs:/tmp/a.csv",
+            ('print(dbutils.fs.head("dbfs:/tmp/a.csv", maxBytes=100))',),
+        ),
         Example("%fs cp -r /mnt/a /mnt/b", ('dbutils.fs.cp("/mnt/a", "/mnt/b", recurse=True)',)),
         Example("%fs rm -r dbfs:/tmp/x", ('dbutils.fs.rm("dbfs:/tmp/x", recurse=True)',)),
     )

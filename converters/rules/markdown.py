@@ -19,7 +19,9 @@ class MarkdownCell(CellRule):
     examples = (
         Example("%md\n# Sales report\nNumbers are *daily*.", ("# Sales report\nNumbers are *daily*.",)),
         Example("%md ## Inline title", ("## Inline title",)),
-        Example('%md-sandbox\n<div style="color:red">Careful</div>', ('<div style="color:red">Careful</div>',)),
+        Example(
+            '%md-sandbox\n<div style="color:red">Careful</div>', ('<div style="color:red">Careful</div>',)
+        ),
     )
 
     def translate(self, cell: Cell, magic: MagicCell, ctx: Context) -> list[OutCell]:

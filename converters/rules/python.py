@@ -31,7 +31,11 @@ class PipInstall(CellRule):
     name = "pip-install"
     message = "`%pip` became the target's way to install packages"
     examples = (
-        Example("%pip install faker==24.0 --quiet", ('sc.install_pypi_package("faker==24.0")',), target="emr-studio"),
+        Example(
+            "%pip install faker==24.0 --quiet",
+            ('sc.install_pypi_package("faker==24.0")',),
+            target="emr-studio",
+        ),
         Example("%pip install faker==24.0", ("%pip install faker==24.0",), target="jupyter"),
         Example(
             "%pip install faker==24.0\nimport faker",
@@ -86,7 +90,11 @@ class PythonCell(CellRule):
         if ctx.target != "jupyter":
             code = self._ipython_lines(code, cell, ctx)
         code = ctx.rewrite_python(code, cell, ctx)
-        if ctx.target == "emr-studio" and ctx.notebook.language != "python" and ctx.notebook.language != "sql":
+        if (
+            ctx.target == "emr-studio"
+            and ctx.notebook.language != "python"
+            and ctx.notebook.language != "sql"
+        ):
             code = f"%%pyspark\n{code}"
         return [OutCell("code", code, cell.origin)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from typing import ClassVar
 
 from emrlab.converters.codegen import identifier, py_str
 from emrlab.converters.findings import InputError
@@ -47,7 +48,9 @@ class RunInline(CellRule):
         ),
     )
     # The example's workspace: the called notebook, as a SOURCE export.
-    example_workspace = {"setup": "# Databricks notebook source\ndb = 'sales_' + env"}
+    example_workspace: ClassVar[dict[str, str]] = {
+        "setup": "# Databricks notebook source\ndb = 'sales_' + env"
+    }
 
     def translate(self, cell: Cell, magic: MagicCell, ctx: Context) -> list[OutCell]:
         from emrlab.converters.translator import translate_cells  # the translator dispatches to us
@@ -72,7 +75,7 @@ class RunInline(CellRule):
         assignments = [f"{identifier(k)} = {py_str(v)}" for k, v in values.items()]
         header = "\n".join([f"# {line}  (emrlab: inlined below)", *assignments])
         cells = [OutCell("code", header, cell.origin, role="run")]
-        cells.extend(translate_cells(child, ctx.child(child)))
+        cells.extend(translate_cells(child, ctx.child(child, cell)))
         if magic.body.strip():  # Databricks wants %run alone in its cell; keep anything after it
             cells.append(OutCell("code", magic.body, cell.origin))
         return cells

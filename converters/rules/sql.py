@@ -36,12 +36,18 @@ class SqlCell(CellRule):
         ),
         Example(
             "%sql\nDROP TABLE IF EXISTS t;\nSELECT ';' AS semi",
-            ('spark.sql("DROP TABLE IF EXISTS t;")\n_sqldf = spark.sql("SELECT \';\' AS semi")\ndisplay(_sqldf)',),
+            (
+                'spark.sql("DROP TABLE IF EXISTS t;")\n'
+                "_sqldf = spark.sql(\"SELECT ';' AS semi\")\n"
+                "display(_sqldf)",
+            ),
         ),
         Example(
             "%sql\nSELECT id\nFROM range(3)",
-            ('_sqldf = spark.sql(r"""\nSELECT id\nFROM range(3)\n""")\nif _sqldf.columns:\n'
-             "    _sqldf.show(truncate=False)",),
+            (
+                '_sqldf = spark.sql(r"""\nSELECT id\nFROM range(3)\n""")\nif _sqldf.columns:\n'
+                "    _sqldf.show(truncate=False)",
+            ),
             target="script",
         ),
         Example("SELECT 2", ("%%sql\nSELECT 2",), target="emr-studio", language="sql"),
