@@ -1,7 +1,9 @@
 """Turn the command line's inputs (files, folders, `.dbc`/`.zip` archives, nested) into a flat entry list.
 
 Only names and first bytes are read here; each entry's content is read later, by whichever worker
-converts it. Archives inside archives are spooled to a temporary folder on disk, never held in memory.
+converts it. An archive inside a folder (or inside another archive) expands in place; archives inside
+archives are spooled to a temporary folder on disk, never held in memory. With several inputs, each
+folder or archive given on the command line gets its own top-level folder, named after it.
 """
 
 from __future__ import annotations
@@ -87,10 +89,19 @@ def _walk_dir(root: Path, prefix: str, collected: Collected, limits: Limits) -> 
                 continue
             fmt = sniff(name, head)
             if fmt == "archive":
-                stem = rel[: -len(path.suffix)] if path.suffix else rel
-                _walk_archive(str(path), display, f"{prefix}{stem}/", collected, limits, depth=1)
+                _walk_archive(str(path), display, prefix + _folder_of(rel), collected, limits, depth=1)
             else:
                 collected.entries.append(Entry(prefix + rel, display, Locator(str(path)), fmt))
+
+
+def _folder_of(relpath: str) -> str:
+    """The folder holding `relpath`, with a trailing slash ("" at the top).
+
+    An archive found inside a folder or another archive expands in place, like the exported folder
+    it is: `%run ../Shop/setup` in one of its notebooks then resolves against its siblings.
+    """
+    folder = relpath.rpartition("/")[0]
+    return f"{folder}/" if folder else ""
 
 
 def _members(archive: zipfile.ZipFile, display: str, collected: Collected) -> Iterator[tuple[str, str]]:
@@ -150,10 +161,9 @@ def _walk_archive(
         elif depth >= limits.max_nesting:
             collected.failures.append(InputError(where, f"archives nested deeper than {depth} levels"))
         else:
-            stem = safe.rsplit(".", 1)[0] if "." in safe.rsplit("/", 1)[-1] else safe
             spooled = _spool(locator, where, collected, limits)
             if spooled:
-                _walk_archive(spooled, where, f"{prefix}{stem}/", collected, limits, depth + 1)
+                _walk_archive(spooled, where, prefix + _folder_of(safe), collected, limits, depth + 1)
 
 
 def _spool(locator: Locator, where: str, collected: Collected, limits: Limits) -> str | None:

@@ -27,19 +27,18 @@ def print_summary(report: BatchReport, console: Console, html: Path | None) -> N
     )
     needing_work = sorted((r for r in report.notebooks if r.findings), key=lambda r: (readiness(r), r.input))
     if needing_work:
-        table = Table(
-            "notebook", "ready", "errors", "warnings", "top rule", title="Notebooks that need a look"
-        )
+        table = Table("ready", "errors", "warnings", "rules", "notebook", title="Notebooks that need a look")
+        table.columns[4].overflow = "fold"
         for result in needing_work[:MAX_ROWS]:
             errors = sum(1 for f in result.findings if f.severity.label == "error")
             warnings = sum(1 for f in result.findings if f.severity.label == "warning")
             rules = sorted({f.rule for f in result.findings})
             table.add_row(
-                escape(result.input),
                 f"{readiness(result)}%",
                 str(errors),
                 str(warnings),
                 ", ".join(rules[:3]),
+                escape(result.input),
             )
         console.print(table)
         if len(needing_work) > MAX_ROWS:
