@@ -11,6 +11,8 @@ def py_str(text: str) -> str:
     plain = all(ch.isprintable() or ch in "\n\t" for ch in text)
     if plain and '"""' not in text and not text.endswith(('"', "\\")) and ("\n" in text or "\\" in text):
         return f'r"""{text}"""'
+    if plain and "'''" not in text and not text.endswith(("'", "\\")) and ("\n" in text or "\\" in text):
+        return f"r'''{text}'''"
     if plain and '"' not in text and "\\" not in text and "\n" not in text:
         return f'"{text}"'
     return repr(text)

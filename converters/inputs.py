@@ -82,6 +82,9 @@ def _walk_dir(root: Path, prefix: str, collected: Collected, limits: Limits) -> 
             path = Path(dirpath, name)
             rel = path.relative_to(root).as_posix()
             display = str(path)
+            if not path.is_file():  # FIFOs, sockets, dangling links: reading them would hang or fail
+                collected.failures.append(InputError(display, "not a regular file; skipped"))
+                continue
             try:
                 head = Locator(str(path)).head(display, limits, HEAD_BYTES)
             except InputError as exc:

@@ -7,6 +7,7 @@ the largest notebook. One entry failing (bad input, or a bug) is reported; the r
 from __future__ import annotations
 
 import os
+import signal
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -114,6 +115,7 @@ _WORKSPACE: Workspace | None = None
 
 def _init_worker(batch: Plan) -> None:
     global _PLAN, _WORKSPACE
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it cancels the pool
     _PLAN, _WORKSPACE = batch, batch.workspace()
 
 

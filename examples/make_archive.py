@@ -110,11 +110,17 @@ def campaigns() -> dict[str, Any]:
 
 
 def main() -> None:
+    entries = {
+        "Reports/": "",
+        "Reports/weekly.python": json.dumps(WEEKLY, indent=1),
+        "Reports/dashboard.scala": json.dumps(DASHBOARD, indent=1),
+        "manifest.mf": json.dumps({"version": "Manifest", "guid": "demo", "origId": -1}),
+    }
     with zipfile.ZipFile(HERE / "Reports.dbc", "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("Reports/", "")
-        archive.writestr("Reports/weekly.python", json.dumps(WEEKLY, indent=1))
-        archive.writestr("Reports/dashboard.scala", json.dumps(DASHBOARD, indent=1))
-        archive.writestr("manifest.mf", json.dumps({"version": "Manifest", "guid": "demo", "origId": -1}))
+        for name, text in entries.items():  # fixed timestamps: rebuilding gives the same bytes
+            archive.writestr(
+                zipfile.ZipInfo(name, date_time=(2026, 11, 1, 0, 0, 0)), text, zipfile.ZIP_DEFLATED
+            )
     (HERE / "Campaigns.ipynb").write_text(json.dumps(campaigns(), indent=1) + "\n", encoding="utf-8")
 
 

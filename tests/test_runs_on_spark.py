@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from builders import command, magic_cell, notebook_v1, source_text, widget, write_dbc
+from builders import command, notebook_v1, source_text, widget, write_dbc
 from conftest import Converter
 from nbclient import NotebookClient
 

@@ -34,7 +34,7 @@ def test_kernels_per_target(
     run_convert: Converter, tmp_path: Path, target: str, language: str, kernel: str
 ) -> None:
     write_source(tmp_path / "in", "nb", language, ["1"])
-    report, out = run_convert(tmp_path / "in", target=target)
+    _, out = run_convert(tmp_path / "in", target=target)
     notebook = nbformat.read(out / "nb.ipynb", as_version=4)
     nbformat.validate(notebook)
     assert notebook.metadata.kernelspec.name == kernel
@@ -176,7 +176,7 @@ def test_other_files_are_copied_unchanged_and_listed(run_convert: Converter, tmp
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "data.csv").write_bytes(b"a,b\n1,\xff\n")
     (tmp_path / "in" / "util.py").write_text("X = 1\n")
-    report, out = run_convert(tmp_path / "in")
+    _, out = run_convert(tmp_path / "in")
     assert (out / "data.csv").read_bytes() == b"a,b\n1,\xff\n"
     assert (out / "util.py").read_text() == "X = 1\n"
     listed = json.loads((out / "report.json").read_text())["files"]
@@ -195,7 +195,7 @@ def test_script_target_writes_requirements_and_compiles(run_convert: Converter, 
             "%matplotlib inline\nx = 1",
         ],
     )
-    report, out = run_convert(tmp_path / "in", target="script")
+    _, out = run_convert(tmp_path / "in", target="script")
     script = (out / "job.py").read_text()
     compile(script, "job.py", "exec")
     assert (out / "requirements.txt").read_text() == "faker==24.0\nrequests\n"

@@ -25,7 +25,11 @@
 # COMMAND ----------
 
 # DBTITLE 1,Read the raw orders
-orders = spark.read.format("csv").option("header", "true").load(f"{raw_root}/orders/2026-11-21/")
+orders = (
+    spark.read.format("csv")
+    .option("header", "true")
+    .load(f"{raw_root}/orders/2026-11-21/")
+)
 display(orders)
 
 # COMMAND ----------
