@@ -9,7 +9,7 @@ TYPECHECK := $(VENV)/typecheck
 export SPARK_LOCAL_IP := 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint typecheck pytest bench system-deps clean
+.PHONY: demo test lint typecheck pytest bench docs system-deps clean
 
 demo: $(STAMP)
 	$(BIN)/emrlab convert examples/workspace -o build/demo --target jupyter --fail-on never
@@ -50,3 +50,9 @@ $(STAMP): pyproject.toml | system-deps
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
+
+# Regenerate the README's rules table from the rules themselves (tests/test_docs.py checks it).
+docs: $(STAMP)
+	$(BIN)/python -c "import re,pathlib; from emrlab.converters.rules import markdown_table as t; \
+	p=pathlib.Path('README.md'); s=p.read_text(); \
+	p.write_text(re.sub(r'(<!-- rules:start -->\n).*?(<!-- rules:end -->)', lambda m: m[1]+t()+m[2], s, flags=re.S))"

@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_check)
 
     rules = commands.add_parser("rules", help="list every rule")
+    rules.add_argument("--markdown", action="store_true", help="print the table in Markdown (for the README)")
     rules.set_defaults(run=_rules)
     explain = commands.add_parser("explain", help="explain one rule, with its examples")
     explain.add_argument("rule", metavar="ID", help="a rule id (EMR002) or name (sql-cell)")
@@ -153,8 +154,11 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from emrlab.converters.rules import ALL_RULES
+    from emrlab.converters.rules import ALL_RULES, markdown_table
 
+    if args.markdown:
+        print(markdown_table(), end="")
+        return 0
     table = Table("id", "name", "kind", "severity", "message", box=None)
     for rule in ALL_RULES:
         table.add_row(rule.id, rule.name, rule.kind(), rule.severity.label, rule.message)

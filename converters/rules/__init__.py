@@ -53,9 +53,18 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
 RULE_FOR_MAGIC: dict[str, CellRule] = {magic: rule for rule in CELL_RULES for magic in rule.owns}
 
 
+def markdown_table() -> str:
+    """The rules table of the README, generated from the rules themselves."""
+    lines = ["| id | name | kind | severity | what it does |", "|---|---|---|---|---|"]
+    for rule in ALL_RULES:
+        message = rule.message.replace("|", "\\|")
+        lines.append(f"| {rule.id} | `{rule.name}` | {rule.kind()} | {rule.severity.label} | {message} |")
+    return "\n".join(lines) + "\n"
+
+
 def rule_by_id(rule_id: str) -> type[Rule] | None:
     wanted = rule_id.upper()
     return next((r for r in ALL_RULES if r.id == wanted or r.name == rule_id.lower()), None)
 
 
-__all__ = ["ALL_RULES", "CELL_RULES", "RULE_FOR_MAGIC", "Example", "Rule", "rule_by_id"]
+__all__ = ["ALL_RULES", "CELL_RULES", "RULE_FOR_MAGIC", "Example", "Rule", "markdown_table", "rule_by_id"]
