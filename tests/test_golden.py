@@ -48,3 +48,29 @@ def test_report_html_escapes_notebook_text(tmp_path: Path) -> None:
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#x27;cell&#x27;)&lt;/script&gt;" in html
     assert html.count("<script>") == 1  # only the report's own filter script
+
+
+@pytest.mark.parametrize("target", ["jupyter", "emr-studio", "script"])
+def test_generated_python_keeps_to_the_python_37_grammar(target: str) -> None:
+    """EMR 6.x nodes run Python 3.7: every Python cell emrlab writes must parse with its grammar."""
+    import json
+
+    import libcst
+
+    config = libcst.PartialParserConfig(python_version="3.7")
+    folder = GOLDEN / target
+    checked = 0
+    for path in sorted(folder.rglob("*.py")) + sorted(folder.rglob("*.ipynb")):
+        if path.suffix == ".py":
+            codes = [path.read_text()]
+        else:
+            notebook = json.loads(path.read_text())
+            if notebook["metadata"]["kernelspec"]["language"] != "python":
+                continue
+            codes = [c["source"] for c in notebook["cells"] if c["cell_type"] == "code"]
+        for code in codes:
+            if code.startswith(("%%sql", "%%scalaspark", "%%rspark", "%pip")):
+                continue  # not Python: a kernel magic
+            libcst.parse_module(code, config=config)
+            checked += 1
+    assert checked >= 5
