@@ -22,6 +22,17 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _CHUNK = 1024 * 1024
 _RATIO_FLOOR = 1024 * 1024  # small members may compress extremely well; judge the ratio above this size
 _OPEN_ARCHIVES: OrderedDict[str, zipfile.ZipFile] = OrderedDict()
+# What reading a damaged member raises: bad headers or CRC, a broken deflate stream, data cut short,
+# an unsupported compression method, a member gone from the central directory.
+ZIP_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    ValueError,
+    KeyError,
+)
 _MAX_OPEN = 8
 
 
@@ -81,6 +92,18 @@ class Locator:
 
     file: str
     member: str | None = None
+    offset: int | None = None  # the member's header offset: a zip can hold two members of the same name
+
+    def member_info(self, archive: zipfile.ZipFile) -> zipfile.ZipInfo:
+        """This member's ZipInfo (`getinfo` alone gives the last of several members with one name)."""
+        assert self.member is not None
+        info = archive.getinfo(self.member)
+        if self.offset is None or info.header_offset == self.offset:
+            return info
+        for candidate in archive.infolist():
+            if candidate.header_offset == self.offset and candidate.filename == self.member:
+                return candidate
+        raise KeyError(f"no member {self.member!r} at offset {self.offset}")
 
     def read(self, where: str, limits: Limits, size_hint: int | None = None) -> bytes:
         """All the bytes, or an InputError saying why not."""
@@ -91,7 +114,11 @@ class Locator:
             except OSError as exc:
                 raise InputError(where, f"cannot read ({exc.strerror})") from exc
             if len(data) > limits.max_entry_bytes:
-                raise InputError(where, f"larger than the {limits.max_entry_bytes:,}-byte limit")
+                raise InputError(
+                    where,
+                    f"larger than the {limits.max_entry_bytes:,}-byte limit "
+                    "(raise [limits] max_entry_bytes in emrlab.toml if this is genuine)",
+                )
             return data
         return self._read_member(where, limits, None)
 
@@ -109,7 +136,7 @@ class Locator:
         assert self.member is not None
         try:
             archive = open_archive(self.file)
-            info = archive.getinfo(self.member)
+            info = self.member_info(archive)
             check_member(info, where, limits)
             with archive.open(info) as handle:
                 if size is not None:
@@ -120,13 +147,5 @@ class Locator:
                 return b"".join(chunks)
         except InputError:
             raise
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            EOFError,
-            OSError,
-            NotImplementedError,
-            ValueError,
-            KeyError,
-        ) as exc:
+        except ZIP_READ_ERRORS as exc:
             raise InputError(where, f"damaged archive entry ({exc}); re-export it") from exc

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from emrlab.converters.config import Options
 from emrlab.converters.findings import InputError
-from emrlab.converters.output import OutputConflictError, OutputDir, save_manifest, sha256
+from emrlab.converters.output import MANIFEST, OutputConflictError, OutputDir, save_manifest, sha256
 from emrlab.converters.pipeline import EntryResult, plan, run
 from emrlab.converters.report import BatchReport
 from emrlab.converters.report_html import render_html
@@ -25,7 +25,9 @@ def convert(
 ) -> BatchReport:
     """Convert `inputs` into `outdir`; write report.json/.html (default: in outdir) and the manifest."""
     outdir.mkdir(parents=True, exist_ok=True)
-    batch, failures, collected = plan(inputs, options, outdir)
+    json_path = report_path or outdir / "report.json"
+    own = [MANIFEST, "requirements.txt", *_inside(outdir, json_path, json_path.with_suffix(".html"))]
+    batch, failures, collected = plan(inputs, options, outdir, reserved=own)
     try:
         results = run(batch, progress(len(batch.entries)) if progress else None)
     finally:
@@ -37,7 +39,6 @@ def convert(
     extra: dict[str, bytes] = {}
     if options.target == "script" and report.requirements:
         extra["requirements.txt"] = ("\n".join(report.requirements) + "\n").encode()
-    json_path = report_path or outdir / "report.json"
     for relpath, data in extra.items():
         _write_extra(writer, report, relpath, data)
     _write_report(report, json_path, outdir, writer)
@@ -53,6 +54,12 @@ def check(inputs: Sequence[Path], options: Options, progress: Progress | None = 
     finally:
         collected.close()
     return BatchReport(options, [str(p) for p in inputs], None, results, failures)
+
+
+def _inside(outdir: Path, *paths: Path) -> list[str]:
+    """Those of `paths` that are inside `outdir`, relative to it: inputs must not be written there."""
+    root = outdir.resolve()
+    return [p.resolve().relative_to(root).as_posix() for p in paths if p.resolve().is_relative_to(root)]
 
 
 def _write_extra(writer: OutputDir, report: BatchReport, relpath: str, data: bytes) -> None:

@@ -16,7 +16,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from emrlab.converters.archive import Locator, check_member, is_zip, open_archive, safe_member_name
+from emrlab.converters.archive import (
+    ZIP_READ_ERRORS,
+    Locator,
+    check_member,
+    is_zip,
+    open_archive,
+    safe_member_name,
+)
 from emrlab.converters.config import Limits
 from emrlab.converters.findings import InputError
 from emrlab.converters.sniff import HEAD_BYTES, Format, sniff
@@ -61,7 +68,11 @@ def collect(inputs: Sequence[Path], limits: Limits) -> Collected:
             prefix = f"{path.resolve().name}/" if several else ""
             _walk_dir(path, prefix, collected, limits)
         elif path.is_file():
-            head = Locator(str(path)).head(display, limits, HEAD_BYTES)
+            try:
+                head = Locator(str(path)).head(display, limits, HEAD_BYTES)
+            except InputError as exc:
+                collected.failures.append(exc)
+                continue
             fmt = sniff(path.name, head)
             if fmt == "archive":
                 prefix = f"{path.stem}/" if several else ""
@@ -107,8 +118,10 @@ def _folder_of(relpath: str) -> str:
     return f"{folder}/" if folder else ""
 
 
-def _members(archive: zipfile.ZipFile, display: str, collected: Collected) -> Iterator[tuple[str, str]]:
-    """(member name, safe relative name) for each file member, reporting unsafe and duplicate names."""
+def _members(
+    archive: zipfile.ZipFile, display: str, collected: Collected
+) -> Iterator[tuple[zipfile.ZipInfo, str]]:
+    """(member, safe relative name) for each file member, reporting unsafe and duplicate names."""
     seen: set[str] = set()
     for info in sorted(archive.infolist(), key=lambda i: i.filename):
         if info.is_dir():
@@ -126,7 +139,7 @@ def _members(archive: zipfile.ZipFile, display: str, collected: Collected) -> It
             collected.failures.append(InputError(where, reason))
             continue
         seen.add(safe.casefold())
-        yield info.filename, safe
+        yield info, safe
 
 
 def _walk_archive(
@@ -147,11 +160,11 @@ def _walk_archive(
         )
         collected.failures.append(InputError(display, reason))
         return
-    for member, safe in _members(archive, display, collected):
-        where = f"{display}!{member}"
-        locator = Locator(file, member)
+    for info, safe in _members(archive, display, collected):
+        where = f"{display}!{info.filename}"
+        locator = Locator(file, info.filename, info.header_offset)
         try:
-            check_member(archive.getinfo(member), where, limits)
+            check_member(info, where, limits)
             head = locator.head(where, limits, HEAD_BYTES)
         except InputError as exc:
             collected.failures.append(exc)
@@ -162,7 +175,10 @@ def _walk_archive(
         if fmt != "archive":
             collected.entries.append(Entry(prefix + safe, where, locator, fmt))
         elif depth >= limits.max_nesting:
-            collected.failures.append(InputError(where, f"archives nested deeper than {depth} levels"))
+            reason = (
+                f"archives nested deeper than {depth} levels (raise [limits] max_nesting if this is genuine)"
+            )
+            collected.failures.append(InputError(where, reason))
         else:
             spooled = _spool(locator, where, collected, limits)
             if spooled:
@@ -177,10 +193,10 @@ def _spool(locator: Locator, where: str, collected: Collected, limits: Limits) -
     assert locator.member is not None
     try:
         archive = open_archive(locator.file)
-        with archive.open(locator.member) as source, target.open("wb") as sink:
+        with archive.open(locator.member_info(archive)) as source, target.open("wb") as sink:
             shutil.copyfileobj(source, sink, 1024 * 1024)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        collected.failures.append(InputError(where, f"damaged nested archive ({exc})"))
+    except ZIP_READ_ERRORS as exc:
+        collected.failures.append(InputError(where, f"damaged nested archive ({exc}); re-export it"))
         return None
     with target.open("rb") as handle:
         if not is_zip(handle.read(4)):

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 MANIFEST = ".emrlab-manifest.json"
@@ -37,9 +38,10 @@ def safe_relpath(relpath: str) -> str:
     return "/".join(safe_name(part) for part in relpath.split("/") if part not in ("", ".", ".."))
 
 
-def unique_paths(wanted: list[str]) -> list[str]:
-    """The same paths made unique (case-insensitively): later duplicates get ` (2)`, ` (3)` ..."""
-    taken: set[str] = set()
+def unique_paths(wanted: list[str], reserved: Iterable[str] = ()) -> list[str]:
+    """The same paths made unique (case-insensitively) and kept off `reserved` (emrlab's own files):
+    later duplicates get ` (2)`, ` (3)` ..."""
+    taken: set[str] = {path.casefold() for path in reserved}
     result = []
     for path in wanted:
         candidate, n = path, 1

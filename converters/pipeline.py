@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,9 +93,10 @@ class Plan:
 
 
 def plan(
-    inputs: Sequence[Path], options: Options, outdir: Path | None
+    inputs: Sequence[Path], options: Options, outdir: Path | None, reserved: Iterable[str] = ()
 ) -> tuple[Plan, list[InputError], Collected]:
-    """List the inputs and decide each entry's output path (safe, unique, mirroring the input folders)."""
+    """List the inputs and decide each entry's output path (safe, unique, mirroring the input folders,
+    never one of the `reserved` paths where emrlab writes its own files)."""
     collected = collect(inputs, options.limits)
     entries = sorted(collected.entries, key=lambda e: e.relpath)
     wanted = [
@@ -104,7 +105,11 @@ def plan(
     ]
     manifest = load_manifest(outdir) if outdir else {}
     batch = Plan(
-        tuple(entries), tuple(unique_paths(wanted)), options, str(outdir) if outdir else None, manifest
+        tuple(entries),
+        tuple(unique_paths(wanted, reserved)),
+        options,
+        str(outdir) if outdir else None,
+        manifest,
     )
     return batch, collected.failures, collected
 
@@ -116,6 +121,7 @@ _WORKSPACE: Workspace | None = None
 def _init_worker(batch: Plan) -> None:
     global _PLAN, _WORKSPACE
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it cancels the pool
+    close_archives()  # a forked worker must not read through the parent's handles (shared file offset)
     _PLAN, _WORKSPACE = batch, batch.workspace()
 
 
@@ -146,6 +152,7 @@ def _results(batch: Plan) -> Iterator[EntryResult]:
             close_archives()
         return
     chunk = max(1, min(16, count // (jobs * 8)))
+    close_archives()  # listing opened them; forked workers would share their file offsets
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(batch,)) as pool:
         try:
             yield from pool.map(_convert_index, range(count), chunksize=chunk)
