@@ -134,11 +134,11 @@ def _members(
             continue
         if safe.rsplit("/", 1)[-1] in SKIP_NAMES:
             continue
-        if safe.casefold() in seen:
+        if safe in seen:
             reason = "duplicate entry name in the archive; the first one was converted, this one skipped"
             collected.failures.append(InputError(where, reason))
             continue
-        seen.add(safe.casefold())
+        seen.add(safe)  # Databricks names are case-sensitive; outputs are de-duplicated later
         yield info, safe
 
 

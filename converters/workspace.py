@@ -22,14 +22,18 @@ class Workspace:
     """Notebook paths of the batch, and a loader that reads one by path (cached, small)."""
 
     def __init__(self, paths: Iterable[str], loader: Loader) -> None:
-        self._paths: dict[str, str] = {}
-        for path in paths:
-            self._paths.setdefault(path.casefold(), path)
+        self._exact = set(paths)
+        self._folded: dict[str, str] = {}  # exports from case-insensitive disks may differ in case
+        for path in sorted(self._exact):
+            self._folded.setdefault(path.casefold(), path)
         self._loader = loader
         self._cache: OrderedDict[str, Notebook | InputError] = OrderedDict()
 
     def __contains__(self, path: str) -> bool:
-        return path.casefold() in self._paths
+        return self._find(path) is not None
+
+    def _find(self, path: str) -> str | None:
+        return path if path in self._exact else self._folded.get(path.casefold())
 
     def resolve(self, caller: str, target: str) -> str | None:
         """The workspace path `%run target` names when run from notebook `caller`, or None."""
@@ -42,7 +46,7 @@ class Workspace:
                 found = self._by_suffix(candidate)
             else:
                 joined = posixpath.normpath(posixpath.join(posixpath.dirname(caller), candidate))
-                found = None if joined.startswith("../") else self._paths.get(joined.casefold())
+                found = None if joined.startswith("../") else self._find(joined)
             if found:
                 return found
         return None
@@ -50,7 +54,7 @@ class Workspace:
     def _by_suffix(self, absolute: str) -> str | None:
         parts = [p for p in absolute.split("/") if p]
         for start in range(len(parts)):
-            found = self._paths.get("/".join(parts[start:]).casefold())
+            found = self._find("/".join(parts[start:]))
             if found:
                 return found
         return None

@@ -272,3 +272,15 @@ def test_several_inputs_each_get_their_own_folder(tmp_path: Path) -> None:
         (folder / "nb.py").write_text(source_text("python", ["1"]))
     dbc = write_dbc(tmp_path / "three.dbc", {"nb.python": notebook_v1("nb", "python", ["1"])})
     assert sorted(read_all(one, two, dbc)) == ["one/nb.py", "three/nb.python", "two/nb.py"]
+
+
+def test_names_differing_only_in_case_are_two_notebooks(tmp_path: Path) -> None:
+    dbc = write_dbc(
+        tmp_path / "c.dbc",
+        {
+            "Etl.python": notebook_v1("Etl", "python", ["1"]),
+            "etl.python": notebook_v1("etl", "python", ["2"]),
+        },
+    )
+    notebooks = read_all(dbc)
+    assert sorted(notebooks) == ["Etl.python", "etl.python"]
