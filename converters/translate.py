@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from emrlab.converters.config import Options, Target
 from emrlab.converters.findings import Finding
 from emrlab.converters.magics import MagicCell
-from emrlab.converters.model import JSON, Cell, CellKind, Notebook, Origin
+from emrlab.converters.model import JSON, Cell, CellKind, Language, Notebook, Origin
 from emrlab.converters.rulebase import Rule
 from emrlab.converters.workspace import Workspace
 
@@ -47,7 +47,8 @@ class Context:
 
     For a notebook inlined by `%run`, `inlined_by` is the caller's top-level `%run` cell: findings about
     `%run` itself are reported there; the inlined notebook's other findings are reported when it
-    converts on its own.
+    converts on its own. `root_language` is the language of the notebook being written (the one whose
+    kernel runs the inlined cells too).
     """
 
     notebook: Notebook
@@ -59,10 +60,16 @@ class Context:
     rewrite_python: PythonRewriter = keep_python
     inlined_by: Cell | None = None
     root_source: str = ""
+    root_language: Language | None = None
 
     @property
     def target(self) -> Target:
         return self.options.target
+
+    @property
+    def kernel_language(self) -> Language:
+        """The language of the output notebook's kernel: the caller's, for cells inlined by `%run`."""
+        return self.root_language or self.notebook.language
 
     def flag(
         self,
@@ -97,6 +104,7 @@ class Context:
             self.rewrite_python,
             self.inlined_by or run_cell,
             self.root_source or self.notebook.source,
+            self.kernel_language,
         )
 
 

@@ -11,6 +11,7 @@ from emrlab.converters.magics import split_magic
 from emrlab.converters.model import Cell, Notebook
 from emrlab.converters.rules import RULE_FOR_MAGIC
 from emrlab.converters.rules.flags import HugeCell, UnknownMagic
+from emrlab.converters.rules.language import STUDIO_KERNEL_LANGUAGE
 from emrlab.converters.rules.parameters import WidgetParameters
 from emrlab.converters.targets import spark_session_cell
 from emrlab.converters.translate import Context, OutCell, PythonRewriter, keep_python
@@ -68,6 +69,14 @@ def translate_cell(cell: Cell, ctx: Context) -> list[OutCell]:
             out = [OutCell("raw", cell.source, cell.origin, language=ctx.notebook.language)]
         else:
             out = RULE_FOR_MAGIC[magic.magic or ctx.notebook.language].translate(cell, magic, ctx)
+    if ctx.target == "emr-studio" and STUDIO_KERNEL_LANGUAGE[ctx.kernel_language] != "python":
+        for out_cell in out:  # a Scala or R kernel runs the Python we generate through %%pyspark
+            if (
+                out_cell.kind == "code"
+                and out_cell.language == "python"
+                and not out_cell.source.startswith("%%")
+            ):
+                out_cell.source = f"%%pyspark\n{out_cell.source}"
     if out and cell.metadata:
         out[0].metadata = {**copy.deepcopy(cell.metadata), **out[0].metadata}
     if cell.title:

@@ -200,3 +200,27 @@ def test_script_target_writes_requirements_and_compiles(run_convert: Converter, 
     compile(script, "job.py", "exec")
     assert (out / "requirements.txt").read_text() == "faker==24.0\nrequests\n"
     assert "# %% [markdown] cell 1\n# # Notes" in script
+
+
+def test_python_we_generate_runs_through_pyspark_in_a_scala_kernel(
+    run_convert: Converter, tmp_path: Path
+) -> None:
+    write_source(tmp_path / "in", "lib", "python", ["x = 1"])
+    write_source(
+        tmp_path / "in",
+        "s",
+        "scala",
+        [
+            "val n = 1",
+            magic_cell("scala", "%sh\necho hi"),
+            magic_cell("scala", "%fs ls /tmp"),
+            magic_cell("scala", "%run ./lib"),
+            magic_cell("scala", "%sql\nSELECT 1"),
+        ],
+    )
+    _, out = run_convert(tmp_path / "in", target="emr-studio")
+    got = sources(out / "s.ipynb")
+    assert got[0] == "val n = 1"
+    assert all(source.startswith("%%pyspark\n") for source in got[1:5]), got
+    assert got[4] == "%%pyspark\nx = 1"
+    assert got[5] == "%%sql\nSELECT 1"

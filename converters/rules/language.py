@@ -32,7 +32,7 @@ class LanguageCell(CellRule):
         language = magic.magic or ctx.notebook.language
         code = magic.text if magic.magic else magic.body
         if ctx.target == "emr-studio":
-            if STUDIO_KERNEL_LANGUAGE[ctx.notebook.language] == language:
+            if STUDIO_KERNEL_LANGUAGE[ctx.kernel_language] == language:
                 return [OutCell("code", code, cell.origin, language=language)]
             return [OutCell("code", f"{STUDIO_MAGIC[language]}\n{code}", cell.origin, language=language)]
         name = {"scala": "Scala", "r": "R"}[language]

@@ -90,12 +90,6 @@ class PythonCell(CellRule):
         if ctx.target != "jupyter":
             code = self._ipython_lines(code, cell, ctx)
         code = ctx.rewrite_python(code, cell, ctx)
-        if (
-            ctx.target == "emr-studio"
-            and ctx.notebook.language != "python"
-            and ctx.notebook.language != "sql"
-        ):
-            code = f"%%pyspark\n{code}"
         return [OutCell("code", code, cell.origin)]
 
     def _ipython_lines(self, code: str, cell: Cell, ctx: Context) -> str:
@@ -116,7 +110,18 @@ class PythonCell(CellRule):
             else:
                 ctx.flag(LineMagicDropped, cell, LineMagicDropped.message.format(line=text), line=index + 1)
                 lines[index] = f"{_indent(line)}# {text}  (emrlab: IPython only)"
+            if lines[index].lstrip().startswith("#") and _opens_block(lines, index):
+                lines[index] = f"{_indent(line)}pass  {lines[index].lstrip()}"  # keep the block valid
         return "\n".join(lines)
+
+
+def _opens_block(lines: list[str], index: int) -> bool:
+    """True when line `index` is the first in a block (`if ...:`): a comment alone there is a SyntaxError."""
+    for previous in reversed(lines[:index]):
+        code = previous.split("#", 1)[0].rstrip()
+        if code:
+            return code.endswith(":")
+    return False
 
 
 def _indented(code: str, indent: str) -> str:
