@@ -6,7 +6,6 @@ the largest notebook. One entry failing (bad input, or a bug) is reported; the r
 
 from __future__ import annotations
 
-import os
 import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -223,7 +222,3 @@ def _cell_reports(notebook: Notebook, cells: list[OutCell]) -> list[CellReport]:
         kind = cell.kind if cell.kind != "code" else split_magic(cell.source).magic or notebook.language
         reports.append(CellReport(index, kind, outputs.get(index, [])))
     return reports
-
-
-def default_jobs() -> int:
-    return os.cpu_count() or 1
