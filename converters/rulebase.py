@@ -33,6 +33,7 @@ class Rule:
     name: ClassVar[str]
     message: ClassVar[str]
     severity: ClassVar[Severity] = Severity.INFO
+    fix: ClassVar[str] = ""  # what a person should do about a finding (flags must say)
     examples: ClassVar[tuple[Example, ...]] = ()
     # Reported on the caller's `%run` cell even when raised inside an inlined notebook.
     reported_through_run: ClassVar[bool] = False

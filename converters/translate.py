@@ -89,7 +89,7 @@ class Context:
             cell, line, column = self.inlined_by, None, None
         source = self.root_source or self.notebook.source
         self.findings.append(
-            Finding(rule.id, rule.severity, source, cell.origin.cell, message, fix, line, column)
+            Finding(rule.id, rule.severity, source, cell.origin.cell, message, fix or rule.fix, line, column)
         )
 
     def child(self, notebook: Notebook, run_cell: Cell) -> Context:

@@ -20,7 +20,7 @@ CASES = [
 ]
 
 
-def translate_example(rule: type[Rule], example: Example) -> tuple[list[str], set[str]]:
+def translate_example(rule: type[Rule], example: Example) -> tuple[list[str], dict[str, str]]:
     files = getattr(rule, "example_workspace", {})
     others = {path: read_source(text, path, f"{path}.py") for path, text in files.items()}
     workspace = Workspace([*others, "example"], lambda path: others[path])
@@ -28,7 +28,7 @@ def translate_example(rule: type[Rule], example: Example) -> tuple[list[str], se
     notebook = Notebook("example", "example.py", example.language, "source", [cell])  # type: ignore[arg-type]
     translation = translate_notebook(notebook, Options(target=example.target, jobs=1), workspace)  # type: ignore[arg-type]
     body = [c.source for c in translation.cells if c.role not in ("spark-session", "parameters")]
-    return body, {f.rule for f in translation.findings}
+    return body, {f.rule: f.fix for f in translation.findings}
 
 
 @pytest.mark.parametrize(("rule", "example"), CASES)
@@ -38,6 +38,7 @@ def test_example(rule: type[Rule], example: Example) -> None:
         assert tuple(body) == example.after
     if rule.kind() == "flag":
         assert rule.id in found
+        assert found[rule.id], "a flag's finding must suggest a fix"
     else:
         assert not {f for f in found if f.startswith("EMR1")}, f"a rewrite example raised flags {found}"
 

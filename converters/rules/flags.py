@@ -19,6 +19,7 @@ class RunTargetMissing(Rule):
     name = "run-target-missing"
     message = "`%run` target is not in the batch; the line is kept as a comment"
     severity = Severity.ERROR
+    fix = "add the called notebook to the inputs (convert the whole exported folder), or correct the path"
     reported_through_run = True
     examples = (Example("%run ./not_exported", ("# %run ./not_exported  (emrlab: target not found)",)),)
 
@@ -31,6 +32,7 @@ class RunCycle(Rule):
     name = "run-cycle"
     message = "`%run` calls form a cycle; the call closing it is kept as a comment"
     severity = Severity.ERROR
+    fix = "break the cycle: move the shared code into one notebook that both %run"
     reported_through_run = True
     examples = (
         Example(
@@ -51,6 +53,7 @@ class CellNotRunnable(Rule):
     name = "cell-not-runnable"
     message = "the target cannot run this {language} cell; it is kept verbatim and will not run"
     severity = Severity.ERROR
+    fix = "convert with --target emr-studio (its Spark kernels run Scala and R), or port the cell to PySpark"
     examples = (
         Example("%scala\nval n = spark.range(3).count()", ("%scala\nval n = spark.range(3).count()",)),
     )
@@ -63,6 +66,7 @@ class UnknownMagic(Rule):
     name = "unknown-magic"
     message = "unknown magic `{magic}` kept verbatim; check it runs on the target"
     severity = Severity.WARNING
+    fix = "replace the magic with code the kernel runs, or delete it if the target does not need it"
     examples = (Example("%conda install numpy", ("%conda install numpy",), language="sql"),)
 
 
@@ -74,6 +78,7 @@ class HugeCell(Rule):
     name = "huge-cell"
     message = "cell of {size:,} bytes is over the {limit:,}-byte limit; kept verbatim, not translated"
     severity = Severity.WARNING
+    fix = "review the cell by hand, or raise [limits] max_cell_bytes in emrlab.toml"
 
 
 class LineMagicDropped(Rule):
@@ -84,6 +89,7 @@ class LineMagicDropped(Rule):
     name = "line-magic-dropped"
     message = "IPython line `{line}` cannot run on this target; commented out"
     severity = Severity.WARNING
+    fix = "use plain Python instead (e.g. time.perf_counter() for %time), or convert with --target jupyter"
     examples = (
         Example(
             "%load_ext autoreload\nprint(1)",
@@ -101,6 +107,7 @@ class PipOptionUnsupported(Rule):
     name = "pip-option-unsupported"
     message = "`{line}` cannot be expressed on this target; commented out"
     severity = Severity.WARNING
+    fix = "install these packages with an EMR bootstrap action or a custom image"
     examples = (
         Example(
             "%pip install -r /dbfs/reqs.txt",
@@ -117,4 +124,5 @@ class FsCommandUnknown(Rule):
     name = "fs-command-unknown"
     message = "`%fs {command}` has no dbutils.fs equivalent; kept as a comment"
     severity = Severity.WARNING
+    fix = "write the equivalent dbutils.fs call by hand"
     examples = (Example("%fs frobnicate /x", ("# %fs frobnicate /x",)),)

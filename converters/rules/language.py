@@ -40,6 +40,5 @@ class LanguageCell(CellRule):
             CellNotRunnable,
             cell,
             CellNotRunnable.message.format(language=name),
-            fix="convert with --target emr-studio (its Spark kernels run Scala and R), or port it to PySpark",
         )
         return [OutCell("raw", cell.source, cell.origin, language=language)]

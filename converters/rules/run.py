@@ -59,7 +59,7 @@ class RunInline(CellRule):
         parsed = parse_run(magic.args)
         target = ctx.workspace.resolve(ctx.notebook.path, parsed[0]) if parsed else None
         if parsed is None or target is None:
-            ctx.flag(RunTargetMissing, cell, fix="add the called notebook to the inputs, or correct the path")
+            ctx.flag(RunTargetMissing, cell)
             return [OutCell("code", f"# {line}  (emrlab: target not found)", cell.origin, role="run")]
         if target in (*ctx.run_stack, ctx.notebook.path):
             chain = " -> ".join((*ctx.run_stack, ctx.notebook.path, target))
