@@ -180,6 +180,8 @@ def _explain(args: argparse.Namespace) -> int:
         "",
         rule.why(),
     ]
+    if rule.fix:
+        lines += ["", f"Suggested fix: {rule.fix}"]
     for example in rule.examples:
         lines += ["", f"Example ({example.language} notebook, --target {example.target}):", "", "  before:"]
         lines += [f"    {line}" for line in example.before.split("\n")]
