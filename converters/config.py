@@ -43,9 +43,26 @@ class Options:
     fail_on: FailOn = "error"
     force: bool = False
     limits: Limits = field(default_factory=Limits)
+    select: tuple[str, ...] = ()  # rule ids, id prefixes (EMR1) or names; empty = all
+    ignore: tuple[str, ...] = ()
+    severity: tuple[tuple[str, str], ...] = ()  # (rule id or name, severity) overrides
 
     def fails(self, severity: Severity) -> bool:
         return self.fail_on != "never" and severity >= Severity.parse(self.fail_on)
+
+    def enabled(self, rule_id: str, rule_name: str) -> bool:
+        """Whether a rule runs: selected (or no selection) and not ignored."""
+
+        def named(patterns: tuple[str, ...]) -> bool:
+            return any(rule_id.startswith(p.upper()) or p.lower() == rule_name for p in patterns)
+
+        return (not self.select or named(self.select)) and not named(self.ignore)
+
+    def severity_of(self, rule_id: str, rule_name: str, default: Severity) -> Severity:
+        for key, value in self.severity:
+            if key.upper() == rule_id or key.lower() == rule_name:
+                return Severity.parse(value)
+        return default
 
 
 class ConfigError(ValueError):
@@ -70,9 +87,11 @@ def load_config(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
-    unknown = set(data) - {"convert", "paths", "limits"}
+    unknown = set(data) - {"convert", "paths", "limits", "severity"}
     if unknown:
-        raise ConfigError(f"{path}: unknown section(s) {sorted(unknown)}; use [convert], [paths], [limits]")
+        raise ConfigError(
+            f"{path}: unknown section(s) {sorted(unknown)}; use [convert], [paths], [limits], [severity]"
+        )
     return data
 
 
@@ -81,7 +100,7 @@ def options_from(config: dict[str, Any], **overrides: Any) -> Options:
     convert = config.get("convert", {})
     values: dict[str, Any] = dict(convert)
     values.update({k: v for k, v in overrides.items() if v is not None})
-    known = {f.name for f in fields(Options)} - {"limits"}
+    known = {f.name for f in fields(Options)} - {"limits", "severity"}
     unknown = set(values) - known
     if unknown:
         raise ConfigError(f"unknown option(s) {sorted(unknown)} in [convert]; known: {sorted(known)}")
@@ -92,7 +111,15 @@ def options_from(config: dict[str, Any], **overrides: Any) -> Options:
     bad = [k for k, v in limit_values.items() if k not in limit_names or not isinstance(v, int) or v <= 0]
     if bad:
         raise ConfigError(f"[limits] {sorted(bad)}: expected positive integers among {sorted(limit_names)}")
-    options = Options(**values, limits=replace(Limits(), **limit_values))
+    severities = tuple((str(k), str(v)) for k, v in config.get("severity", {}).items())
+    for key, value in severities:
+        try:
+            Severity.parse(value)
+        except ValueError as exc:
+            raise ConfigError(f"[severity] {key}: {exc}") from None
+    values["select"] = tuple(values.get("select", ()))
+    values["ignore"] = tuple(values.get("ignore", ()))
+    options = Options(**values, limits=replace(Limits(), **limit_values), severity=severities)
     if options.target not in TARGETS:
         raise ConfigError(f"unknown target {options.target!r}; use one of {', '.join(TARGETS)}")
     if options.fail_on not in ("error", "warning", "info", "never"):

@@ -88,7 +88,13 @@ class Plan:
                 raise InputError(entry.display, "not a Databricks notebook")
             return notebook
 
-        return Workspace(index, load)
+        modules = set()
+        for entry in self.entries:
+            parts = entry.relpath.split("/")
+            modules.update(parts[:-1])  # folders may be packages
+            if parts[-1].endswith(".py"):
+                modules.add(parts[-1][:-3])
+        return Workspace(index, load, modules)
 
 
 def plan(

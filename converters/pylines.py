@@ -1,4 +1,4 @@
-"""Find the IPython-only lines of a Python cell (`%magic`, `!cmd`, automagic `pip install`).
+"""Find the IPython-only lines of a Python cell (`%magic`, `!cmd`, `x = !cmd`, automagic `pip install`).
 
 A small scanner tracks strings and brackets so that a `%s` inside a triple-quoted SQL string or a `%`
 operator on a continuation line is never taken for a magic.
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
-_MAGIC = re.compile(r"^[ \t]*(?:%{1,2}[A-Za-z_]|![^=]|!$|pip[ \t]+(?:install|uninstall)\b)")
+_MAGIC = re.compile(
+    r"^[ \t]*(?:(?:[A-Za-z_][\w.]*[ \t]*=[ \t]*)?(?:%{1,2}[A-Za-z_]|![^=]|!$)"  # %magic, !cmd, x = !cmd
+    r"|pip[ \t]+(?:install|uninstall)\b)"  # automagic pip
+)
 
 
 def magic_lines(source: str) -> list[int]:

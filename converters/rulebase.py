@@ -18,12 +18,16 @@ class Example:
     """One input cell (Databricks text) and what a target makes of it (the cells' sources, in order).
 
     `after` is None for a rule that flags without rewriting: the example then asserts the finding.
+    Python rules' examples list the cells of the notebook body, prologue cells excluded, except that a
+    parameters cell the example creates is listed.
     """
 
     before: str
     after: tuple[str, ...] | None
     target: str = "jupyter"
     language: str = "python"
+    path_map: tuple[tuple[str, str], ...] = ()
+    flags: tuple[str, ...] = ()  # flag ids the example raises besides the rule's own
 
 
 class Rule:

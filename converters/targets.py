@@ -60,7 +60,7 @@ def extension(target: Target) -> str:
     return ".py" if target == "script" else ".ipynb"
 
 
-def spark_session_cell(notebook: Notebook, target: Target) -> OutCell | None:
+def spark_session_cell(notebook: Notebook, target: Target, runtime: bool = False) -> OutCell | None:
     """The cell that creates `spark` and `sc` (Databricks and Livy predefine them; Python kernels don't)."""
     if target == "emr-studio":
         return None
@@ -76,4 +76,6 @@ def spark_session_cell(notebook: Notebook, target: Target) -> OutCell | None:
     ]
     if any("sqlContext" in cell.source for cell in notebook.cells):
         lines += ["from pyspark.sql import SQLContext", "", "sqlContext = SQLContext(sc)"]
+    if runtime:
+        lines += ["", "import emrlab.runtime  # stands in for dbutils, display and widgets"]
     return OutCell("code", "\n".join(lines), Origin(notebook.source, None), role="spark-session")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from emrlab.converters.config import Options, Target
 from emrlab.converters.findings import Finding
 from emrlab.converters.magics import MagicCell
-from emrlab.converters.model import JSON, Cell, CellKind, Language, Notebook, Origin
+from emrlab.converters.model import JSON, Cell, CellKind, Language, Notebook, Origin, Widget
 from emrlab.converters.rulebase import Rule
 from emrlab.converters.workspace import Workspace
 
@@ -42,6 +42,15 @@ def keep_python(source: str, cell: Cell, ctx: Context) -> str:
 
 
 @dataclass
+class Notes:
+    """What the translation of one output notebook learns along the way (shared with `%run` children)."""
+
+    runtime_used: bool = False  # some cell calls emrlab.runtime: the setup cell imports it
+    widgets_listed: bool = False  # getAll() is used: the parameters cell names its widgets
+    hoisted_pip: list[str] = field(default_factory=list)  # %pip lines moved to the top (jupyter)
+
+
+@dataclass
 class Context:
     """What a rule needs while translating one notebook.
 
@@ -61,6 +70,9 @@ class Context:
     inlined_by: Cell | None = None
     root_source: str = ""
     root_language: Language | None = None
+    notes: Notes = field(default_factory=Notes)
+    widgets: dict[str, Widget] = field(default_factory=dict)  # defined by code (dbutils.widgets.text ...)
+    bound: frozenset[str] = frozenset()  # Databricks names the notebook binds itself (a local `display`)
 
     @property
     def target(self) -> Target:
@@ -81,6 +93,8 @@ class Context:
         column: int | None = None,
     ) -> None:
         """Record a finding of `rule` on `cell` (the rule's own message unless a sharper one is given)."""
+        if not self.options.enabled(rule.id, rule.name):
+            return
         message = message or rule.message
         if self.inlined_by is not None:
             if not rule.reported_through_run:
@@ -89,7 +103,16 @@ class Context:
             cell, line, column = self.inlined_by, None, None
         source = self.root_source or self.notebook.source
         self.findings.append(
-            Finding(rule.id, rule.severity, source, cell.origin.cell, message, fix or rule.fix, line, column)
+            Finding(
+                rule.id,
+                self.options.severity_of(rule.id, rule.name, rule.severity),
+                source,
+                cell.origin.cell,
+                message,
+                fix or rule.fix,
+                line,
+                column,
+            )
         )
 
     def child(self, notebook: Notebook, run_cell: Cell) -> Context:
@@ -105,6 +128,9 @@ class Context:
             self.inlined_by or run_cell,
             self.root_source or self.notebook.source,
             self.kernel_language,
+            self.notes,
+            {},
+            self.bound,
         )
 
 

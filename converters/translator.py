@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from emrlab.converters.config import Options
 from emrlab.converters.findings import Finding
 from emrlab.converters.magics import split_magic
-from emrlab.converters.model import Cell, Notebook
-from emrlab.converters.rules import RULE_FOR_MAGIC
+from emrlab.converters.model import Cell, Notebook, Origin
+from emrlab.converters.pyengine import LibcstRewriter, bound_names
+from emrlab.converters.rules import PYTHON_RULES, RULE_FOR_MAGIC
 from emrlab.converters.rules.flags import HugeCell, UnknownMagic
 from emrlab.converters.rules.language import STUDIO_KERNEL_LANGUAGE
 from emrlab.converters.rules.parameters import WidgetParameters
 from emrlab.converters.targets import spark_session_cell
-from emrlab.converters.translate import Context, OutCell, PythonRewriter, keep_python
+from emrlab.converters.translate import Context, OutCell, PythonRewriter
 from emrlab.converters.workspace import Workspace
 
 
@@ -28,24 +29,51 @@ class Translation:
 
 
 def translate_notebook(
-    notebook: Notebook, options: Options, workspace: Workspace, rewrite_python: PythonRewriter = keep_python
+    notebook: Notebook, options: Options, workspace: Workspace, rewrite_python: PythonRewriter | None = None
 ) -> Translation:
-    ctx = Context(notebook, options, workspace, rewrite_python=rewrite_python)
+    ctx = Context(notebook, options, workspace, rewrite_python=rewrite_python or default_rewriter())
     body = translate_cells(notebook, ctx)
     prologue = [cell for cell in _prologue(notebook, ctx) if cell is not None]
     return Translation(prologue + body, ctx.findings, ctx.requirements)
 
 
 def _prologue(notebook: Notebook, ctx: Context) -> list[OutCell | None]:
-    """Parameters and Spark session cells, unless the input already has them (emrlab's own output)."""
+    """Hoisted `%pip`, parameters and Spark session (or runtime setup) cells, unless the input already
+    has them (emrlab's own output)."""
     roles = {cell.metadata.get("emrlab", {}).get("role") for cell in notebook.cells}
     tags = {tag for cell in notebook.cells for tag in cell.metadata.get("tags", ())}
+    origin = Origin(notebook.source, None)
+    pip = (
+        OutCell("code", "\n".join(ctx.notes.hoisted_pip), origin, role="pip")
+        if ctx.notes.hoisted_pip
+        else None
+    )
     parameters = None if "parameters" in tags else WidgetParameters.cell(notebook, ctx)
-    session = None if "spark-session" in roles else spark_session_cell(notebook, ctx.target)
-    return [parameters, session]
+    runtime = ctx.notes.runtime_used and not roles & {"spark-session", "setup"}
+    session = None if "spark-session" in roles else spark_session_cell(notebook, ctx.target, runtime)
+    setup = None
+    if runtime and ctx.target == "emr-studio":
+        code = "# emrlab.runtime stands in for dbutils (ship it with `emrlab runtime-zip`).\n"
+        code += "import emrlab.runtime"
+        if STUDIO_KERNEL_LANGUAGE[notebook.language] != "python":
+            code = f"%%pyspark\n{code}"
+        setup = OutCell("code", code, origin, role="setup")
+    return [pip, parameters, session, setup]
+
+
+def default_rewriter() -> PythonRewriter:
+    """The libcst step with every Python rule (built once per process)."""
+    global _REWRITER
+    if _REWRITER is None:
+        _REWRITER = LibcstRewriter(PYTHON_RULES)
+    return _REWRITER
+
+
+_REWRITER: PythonRewriter | None = None
 
 
 def translate_cells(notebook: Notebook, ctx: Context) -> list[OutCell]:
+    ctx.bound = ctx.bound | bound_names(notebook)
     cells: list[OutCell] = []
     for cell in notebook.cells:
         cells.extend(translate_cell(cell, ctx))

@@ -21,7 +21,8 @@ _CACHE_SIZE = 32
 class Workspace:
     """Notebook paths of the batch, and a loader that reads one by path (cached, small)."""
 
-    def __init__(self, paths: Iterable[str], loader: Loader) -> None:
+    def __init__(self, paths: Iterable[str], loader: Loader, local_modules: Iterable[str] = ()) -> None:
+        self.local_modules = frozenset(local_modules)  # importable names the batch itself provides
         self._exact = set(paths)
         self._folded: dict[str, str] = {}  # exports from case-insensitive disks may differ in case
         for path in sorted(self._exact):

@@ -94,7 +94,7 @@ def test_sql_notebook_for_each_target(run_convert: Converter, tmp_path: Path) ->
     assert sources(studio / "q.ipynb") == ["%%sql\nSELECT 1;", "%%sql\nSELECT 2", "x = 1"]
     _, jupyter = run_convert(tmp_path / "in", target="jupyter")
     assert sources(jupyter / "q.ipynb") == [
-        'spark.sql("SELECT 1;")\n_sqldf = spark.sql("SELECT 2")\ndisplay(_sqldf)',
+        'spark.sql("SELECT 1;")\n_sqldf = spark.sql("SELECT 2")\nemrlab.runtime.display(_sqldf)',
         "x = 1",
     ]
 

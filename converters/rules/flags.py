@@ -126,3 +126,49 @@ class FsCommandUnknown(Rule):
     severity = Severity.WARNING
     fix = "write the equivalent dbutils.fs call by hand"
     examples = (Example("%fs frobnicate /x", ("# %fs frobnicate /x",)),)
+
+
+class CellPython2(Rule):
+    """A cell that only parses as Python 2 (`print x`, `except E, e:`) cannot run on EMR's Python 3;
+    it is kept verbatim."""
+
+    id = "EMR110"
+    name = "python2-cell"
+    message = "Python 2 code; kept verbatim, not rewritten"
+    severity = Severity.ERROR
+    fix = "port the cell to Python 3 (e.g. with `python -m lib2to3` or pyupgrade), then convert again"
+    examples = (Example('print "total", n', ('print "total", n',)),)
+
+
+class CellPlaceholder(Rule):
+    """Training notebooks leave `<FILL_IN>` for the learner; the cell is kept verbatim."""
+
+    id = "EMR111"
+    name = "placeholder-cell"
+    message = "the cell has a <FILL_IN> placeholder; kept verbatim"
+    severity = Severity.WARNING
+    fix = "fill in the placeholder, or delete the exercise cell"
+    examples = (Example("df = <FILL_IN>", ("df = <FILL_IN>",)),)
+
+
+class CellSyntaxError(Rule):
+    """A cell that is not valid Python (it would fail on Databricks too) is kept verbatim."""
+
+    id = "EMR112"
+    name = "syntax-error-cell"
+    message = "not valid Python; kept verbatim"
+    severity = Severity.ERROR
+    fix = "fix the syntax error (it fails on Databricks too)"
+    examples = (Example("def broken(:\n    pass", ("def broken(:\n    pass",)),)
+
+
+class DbutilsUnhandled(Rule):
+    """A `dbutils` call no rule rewrites (a rare utility, or a dynamic use such as passing `dbutils`
+    around) has no equivalent in emrlab.runtime; it is left as it was and will fail on EMR."""
+
+    id = "EMR129"
+    name = "dbutils-unhandled"
+    message = "this dbutils use has no EMR equivalent; it will fail as it is"
+    severity = Severity.ERROR
+    fix = "replace it by hand (emrlab.runtime has fs, secrets, widgets, notebook and context)"
+    examples = (Example("dbutils.data.summarize(df)", ("dbutils.data.summarize(df)",)),)

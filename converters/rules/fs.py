@@ -63,16 +63,25 @@ class FsCell(CellRule):
 
     id = "EMR005"
     name = "fs-cell"
-    message = "`%fs` cell became a dbutils.fs call"
+    message = "`%fs` cell became an emrlab.runtime.fs call"
     owns = frozenset({"fs"})
     examples = (
-        Example("%fs ls /mnt/raw", ('display(dbutils.fs.ls("/mnt/raw"))',)),
         Example(
-            "%fs head --maxBytes=100 dbfs:/tmp/a.csv",
-            ('print(dbutils.fs.head("dbfs:/tmp/a.csv", maxBytes=100))',),
+            "%fs ls /mnt/raw",
+            ('emrlab.runtime.display(emrlab.runtime.fs.ls("s3://lake/raw"))',),
+            path_map=(("dbfs:/mnt/raw", "s3://lake/raw"),),
         ),
-        Example("%fs cp -r /mnt/a /mnt/b", ('dbutils.fs.cp("/mnt/a", "/mnt/b", recurse=True)',)),
-        Example("%fs rm -r dbfs:/tmp/x", ('dbutils.fs.rm("dbfs:/tmp/x", recurse=True)',)),
+        Example(
+            "%fs head --maxBytes=100 s3://lake/a.csv",
+            ('print(emrlab.runtime.fs.head("s3://lake/a.csv", maxBytes=100))',),
+        ),
+        Example(
+            "%fs cp -r s3://lake/a s3://lake/b",
+            ('emrlab.runtime.fs.cp("s3://lake/a", "s3://lake/b", recurse=True)',),
+        ),
+        Example(
+            "%fs rm -r dbfs:/tmp/x", ('emrlab.runtime.fs.rm("dbfs:/tmp/x", recurse=True)',), flags=("EMR114",)
+        ),
     )
 
     def translate(self, cell: Cell, magic: MagicCell, ctx: Context) -> list[OutCell]:
@@ -86,4 +95,4 @@ class FsCell(CellRule):
                 code.append(f"# %fs {line}")
             else:
                 code.append(call)
-        return [OutCell("code", "\n".join(code), cell.origin)]
+        return [OutCell("code", ctx.rewrite_python("\n".join(code), cell, ctx), cell.origin)]

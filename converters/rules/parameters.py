@@ -22,7 +22,11 @@ class WidgetParameters(Rule):
 
     @staticmethod
     def cell(notebook: Notebook, ctx: Context) -> OutCell | None:
-        if not notebook.widgets:
+        """The parameters cell: the export's widgets, then those the code defines (see EMR010)."""
+        widgets = list(notebook.widgets)
+        known = {w.name for w in widgets}
+        widgets += [w for name, w in ctx.widgets.items() if name not in known]
+        if not widgets:
             return None
         origin = Origin(notebook.source, None)
         if ctx.target == "script":
@@ -35,10 +39,12 @@ class WidgetParameters(Rule):
             lines += [
                 f"_parser.add_argument({py_str('--' + w.name)}, dest={py_str(identifier(w.name))}, "
                 f"default={py_str(w.default)})"
-                for w in notebook.widgets
+                for w in widgets
             ]
             lines.append("_args, _ = _parser.parse_known_args()")
-            lines += [f"{identifier(w.name)} = _args.{identifier(w.name)}" for w in notebook.widgets]
-            return OutCell("code", "\n".join(lines), origin, role="parameters", tags=("parameters",))
-        lines = [HEADER, *(f"{identifier(w.name)} = {py_str(w.default)}" for w in notebook.widgets)]
+            lines += [f"{identifier(w.name)} = _args.{identifier(w.name)}" for w in widgets]
+        else:
+            lines = [HEADER, *(f"{identifier(w.name)} = {py_str(w.default)}" for w in widgets)]
+        if ctx.notes.widgets_listed:  # dbutils.widgets.getAll() needs the names
+            lines.append(f"__emrlab_widgets__ = ({''.join(py_str(w.name) + ', ' for w in widgets).rstrip()})")
         return OutCell("code", "\n".join(lines), origin, role="parameters", tags=("parameters",))

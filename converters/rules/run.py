@@ -70,12 +70,14 @@ class RunInline(CellRule):
         except InputError as exc:
             ctx.flag(RunTargetMissing, cell, f"`%run` target {target} could not be read: {exc.reason}")
             return [OutCell("code", f"# {line}  (emrlab: target unreadable)", cell.origin, role="run")]
+        child_ctx = ctx.child(child, cell)
+        inlined = translate_cells(child, child_ctx)  # first: it finds the widgets the child's code defines
         values = {w.name: w.default for w in child.widgets}
+        values.update({name: w.default for name, w in child_ctx.widgets.items() if name not in values})
         values.update(parsed[1])
         assignments = [f"{identifier(k)} = {py_str(v)}" for k, v in values.items()]
         header = "\n".join([f"# {line}  (emrlab: inlined below)", *assignments])
-        cells = [OutCell("code", header, cell.origin, role="run")]
-        cells.extend(translate_cells(child, ctx.child(child, cell)))
+        cells = [OutCell("code", header, cell.origin, role="run"), *inlined]
         if magic.body.strip():  # Databricks wants %run alone in its cell; keep anything after it
             cells.append(OutCell("code", magic.body, cell.origin))
         return cells

@@ -27,7 +27,10 @@ class SqlCell(CellRule):
     message = "`%sql` cell became Spark SQL for the target"
     owns = frozenset({"sql"})
     examples = (
-        Example("%sql\nSELECT 1 AS one", ('_sqldf = spark.sql("SELECT 1 AS one")\ndisplay(_sqldf)',)),
+        Example(
+            "%sql\nSELECT 1 AS one",
+            ('_sqldf = spark.sql("SELECT 1 AS one")\nemrlab.runtime.display(_sqldf)',),
+        ),
         Example("%sql\nSELECT 1 AS one", ("%%sql\nSELECT 1 AS one",), target="emr-studio"),
         Example(
             "%sql\nCREATE TABLE t (id INT);\nSELECT * FROM t",
@@ -39,7 +42,7 @@ class SqlCell(CellRule):
             (
                 'spark.sql("DROP TABLE IF EXISTS t;")\n'
                 "_sqldf = spark.sql(\"SELECT ';' AS semi\")\n"
-                "display(_sqldf)",
+                "emrlab.runtime.display(_sqldf)",
             ),
         ),
         Example(
@@ -65,5 +68,5 @@ class SqlCell(CellRule):
         if ctx.target == "script":
             lines.append("if _sqldf.columns:\n    _sqldf.show(truncate=False)")
         else:
-            lines.append("display(_sqldf)")
-        return [OutCell("code", "\n".join(lines), cell.origin)]
+            lines.append("display(_sqldf)")  # Databricks' display: the Python step maps it to the runtime
+        return [OutCell("code", ctx.rewrite_python("\n".join(lines), cell, ctx), cell.origin)]

@@ -17,6 +17,8 @@ from pyspark.sql import SparkSession
 spark = SparkSession.builder.appName("Campaigns").getOrCreate()
 sc = spark.sparkContext
 
+import emrlab.runtime  # stands in for dbutils, display and widgets
+
 # %% [markdown] cell 0
 # # Campaigns
 # A JUPYTER export: widgets live in the notebook metadata.
@@ -25,7 +27,7 @@ sc = spark.sparkContext
 # #### Read
 
 # %% cell 1
-campaign = dbutils.widgets.get("campaign")
+campaign = emrlab.runtime.widgets.get("campaign")
 print(f"campaign {campaign}")
 
 # %% cell 2

@@ -19,6 +19,8 @@ from pyspark.sql import SparkSession
 spark = SparkSession.builder.appName("weekly").getOrCreate()
 sc = spark.sparkContext
 
+import emrlab.runtime  # stands in for dbutils, display and widgets
+
 # %% [markdown] cell 0
 # # Weekly report
 # Parameters come from the `week` and `region` widgets.
@@ -33,8 +35,8 @@ env = "prod"
 # Run by the other notebooks with `%run ./00-setup $env=...`.
 
 # %% examples/workspace/Shop/00-setup.py cell 1
-dbutils.widgets.text("env", "dev", "Environment")
-env = dbutils.widgets.get("env")
+# dbutils.widgets.text("env", "dev", "Environment")  (emrlab: set by the %run cell that inlines this notebook)
+env = emrlab.runtime.widgets.get("env")
 database = f"shop_{env}"
 raw_root = "dbfs:/mnt/shop-raw"
 
@@ -49,7 +51,7 @@ spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
 
 # %% cell 2
 summary = spark.sql(f"SELECT '{week}' AS week, '{region}' AS region")
-display(summary)
+emrlab.runtime.display(summary)
 
 # %% cell 3
 _sqldf = spark.sql("SELECT 1 AS sanity_check")
@@ -57,4 +59,4 @@ if _sqldf.columns:
     _sqldf.show(truncate=False)
 
 # %% cell 4
-dbutils.notebook.exit("weekly done")
+emrlab.runtime.notebook.exit("weekly done")

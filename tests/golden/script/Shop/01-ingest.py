@@ -8,13 +8,15 @@ from pyspark.sql import SparkSession
 spark = SparkSession.builder.appName("01-ingest").getOrCreate()
 sc = spark.sparkContext
 
+import emrlab.runtime  # stands in for dbutils, display and widgets
+
 # %% [markdown] cell 0
 # # Ingest orders
 # Loads the day's orders from the raw landing zone into a Delta table.
 
 # %% cell 1
 # %pip install faker==24.0.0 --quiet  (emrlab: added to requirements.txt)
-dbutils.library.restartPython()
+# dbutils.library.restartPython()  (emrlab: not needed outside Databricks)
 
 # %% cell 2
 # %run ./00-setup $env=dev  (emrlab: inlined below)
@@ -26,8 +28,8 @@ env = "dev"
 # Run by the other notebooks with `%run ./00-setup $env=...`.
 
 # %% examples/workspace/Shop/00-setup.py cell 1
-dbutils.widgets.text("env", "dev", "Environment")
-env = dbutils.widgets.get("env")
+# dbutils.widgets.text("env", "dev", "Environment")  (emrlab: set by the %run cell that inlines this notebook)
+env = emrlab.runtime.widgets.get("env")
 database = f"shop_{env}"
 raw_root = "dbfs:/mnt/shop-raw"
 
@@ -38,7 +40,7 @@ raw_root = "dbfs:/mnt/shop-raw"
 spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
 
 # %% cell 3
-display(dbutils.fs.ls("/mnt/shop-raw/orders"))
+emrlab.runtime.display(emrlab.runtime.fs.ls("/mnt/shop-raw/orders"))
 
 # %% cell 4
 import subprocess
@@ -56,11 +58,11 @@ orders = (
     .option("header", "true")
     .load(f"{raw_root}/orders/2026-11-21/")
 )
-display(orders)
+emrlab.runtime.display(orders)
 
 # %% cell 6
-password = dbutils.secrets.get(scope="shop", key="warehouse-password")
-for f in dbutils.fs.ls("/mnt/shop-raw/orders"):
+password = emrlab.runtime.secrets.get(scope="shop", key="warehouse-password")
+for f in emrlab.runtime.fs.ls("/mnt/shop-raw/orders"):
     print(f.path, f.size)
 
 # %% cell 7
@@ -70,5 +72,5 @@ if _sqldf.columns:
     _sqldf.show(truncate=False)
 
 # %% cell 8
-orders.write.mode("append").saveAsTable("shop_dev.orders")
-dbutils.notebook.exit("ingested")
+orders.write.mode("append").format("delta").saveAsTable("shop_dev.orders")
+emrlab.runtime.notebook.exit("ingested")

@@ -1,0 +1,99 @@
+"""Imports: Databricks-only libraries flagged from a data file; third-party ones EMR does not ship go to
+the batch's requirements.txt."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from importlib import resources
+from typing import Any
+
+import libcst as cst
+
+from emrlab.converters.findings import Severity
+from emrlab.converters.pyengine import PythonRule, RuleContext, dotted
+from emrlab.converters.rulebase import Example, Rule
+
+
+@functools.cache
+def library_data() -> dict[str, Any]:
+    text = resources.files("emrlab.converters").joinpath("data/libraries.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+class Imports(PythonRule):
+    """Some libraries exist only on Databricks (Delta Live Tables, Feature Store, the Databricks SDK ...).
+    Which ones, what to use instead and since which EMR release live in `data/libraries.json`, not in
+    code. Imports of other third-party packages that EMR does not ship are collected into the batch's
+    requirements.txt (for a bootstrap action or `%pip`)."""
+
+    id = "EMR125"
+    name = "incompatible-library"
+    message = "this library does not work on EMR"
+    severity = Severity.ERROR
+    fix = "see the suggested alternative"
+    candidates = ("import",)
+    examples = (
+        Example("import dlt\n\n@dlt.table\ndef orders():\n    return spark.read.table('raw')", None),
+        Example("from databricks.sdk import WorkspaceClient", None),
+    )
+
+    def leave_Import(self, original: cst.Import, updated: cst.Import, rc: RuleContext) -> cst.Import:
+        for alias in original.names:
+            name = dotted(alias.name)
+            if name:
+                _check(name, original, rc)
+        return updated
+
+    def leave_ImportFrom(
+        self, original: cst.ImportFrom, updated: cst.ImportFrom, rc: RuleContext
+    ) -> cst.ImportFrom:
+        if original.relative or original.module is None:
+            return updated
+        module = dotted(original.module)
+        if module is None:
+            return updated
+        names = original.names
+        if module == "databricks" and not isinstance(names, cst.ImportStar):
+            for alias in names:  # from databricks import feature_store
+                if isinstance(alias.name, cst.Name):
+                    _check(f"databricks.{alias.name.value}", original, rc)
+            return updated
+        _check(module, original, rc)
+        return updated
+
+
+def _check(module: str, node: cst.CSTNode, rc: RuleContext) -> None:
+    data = library_data()
+    parts = module.split(".")
+    for size in range(len(parts), 0, -1):
+        entry = data["modules"].get(".".join(parts[:size]))
+        if entry is not None:
+            if entry["status"] == "replaced" and ".".join(parts[:size]) == "databricks.koalas":
+                return  # EMR020 rewrites it
+            severity = "databricks-only" if entry["status"] == "databricks-only" else "replaced"
+            rule = Imports if severity == "databricks-only" else LibraryReplaced
+            since = f" (EMR {entry['since'].removeprefix('emr-')}+)" if entry.get("since") else ""
+            rc.flag(rule, node, f"{module}: {entry['message']}", f"use {entry['alternative']}{since}")
+            return
+    top = parts[0]
+    if top in sys.stdlib_module_names or top in data["emr_ships"] or top in rc.ctx.workspace.local_modules:
+        return
+    if top == "databricks" or top.startswith("_"):
+        return
+    requirement = data["distributions"].get(top, top)
+    if requirement not in rc.ctx.requirements:
+        rc.ctx.requirements.append(requirement)
+
+
+class LibraryReplaced(Rule):
+    """A library with a Databricks-specific flavour whose EMR-side alternative needs a code change."""
+
+    id = "EMR128"
+    name = "library-replaced"
+    message = "this library has a different equivalent on EMR"
+    severity = Severity.WARNING
+    fix = "see the suggested alternative"
+    examples = (Example("from horovod.spark import run", None),)
