@@ -37,7 +37,7 @@ def convert(
     manifest.update({r.output: r.sha256 for r in results if r.output and r.sha256})
     writer = OutputDir(outdir, manifest, options.force)
     extra: dict[str, bytes] = {}
-    if options.target == "script" and report.requirements:
+    if report.requirements:  # %pip installs and imports of packages EMR does not ship
         extra["requirements.txt"] = ("\n".join(report.requirements) + "\n").encode()
     for relpath, data in extra.items():
         _write_extra(writer, report, relpath, data)

@@ -84,6 +84,12 @@ def _batch_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("error", "warning", "info", "never"),
         help="findings that set exit bit 1 (default error)",
     )
+    parser.add_argument(
+        "--select", metavar="IDS", help="only these rules (ids, prefixes or names, comma-separated)"
+    )
+    parser.add_argument(
+        "--ignore", metavar="IDS", help="skip these rules (ids, prefixes or names, comma-separated)"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
 
 
@@ -97,7 +103,22 @@ def _options(args: argparse.Namespace) -> Options:
         fail_on=args.fail_on,
         force=getattr(args, "force", None),
         path_map=parse_path_map(args.path_map) or None,
+        select=_rule_list(args.select),
+        ignore=_rule_list(args.ignore),
     )
+
+
+def _rule_list(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    from emrlab.converters.rules import ALL_RULES
+
+    items = tuple(item.strip() for item in text.split(",") if item.strip())
+    known = {r.id for r in ALL_RULES} | {r.name for r in ALL_RULES}
+    for item in items:
+        if item not in known and not any(rule_id.startswith(item.upper()) for rule_id in known):
+            raise ConfigError(f"unknown rule {item!r}; `emrlab rules` lists them")
+    return items
 
 
 def _progress(quiet: bool) -> Callable[[int], Callable[[object], None]] | None:

@@ -24,7 +24,7 @@ from emrlab.converters.rules.flags import (
 )
 from emrlab.converters.rules.fs import FsCell
 from emrlab.converters.rules.imports import Imports, LibraryReplaced
-from emrlab.converters.rules.language import LanguageCell
+from emrlab.converters.rules.language import LanguageCell, ScalaDatabricksApi
 from emrlab.converters.rules.library import DbutilsObject, InstallPyPI, RestartPython
 from emrlab.converters.rules.markdown import MarkdownCell
 from emrlab.converters.rules.notebooks import ContextSecret, NotebookContext, NotebookWorkflow
@@ -35,7 +35,7 @@ from emrlab.converters.rules.python import PipInstall, PythonCell
 from emrlab.converters.rules.run import RunInline
 from emrlab.converters.rules.secrets import DbutilsSecrets, SecretNotRedacted
 from emrlab.converters.rules.shell import ShellCell
-from emrlab.converters.rules.sql import SqlCell
+from emrlab.converters.rules.sql import SqlCell, TableFormatUnclear, UnityCatalog
 from emrlab.converters.rules.widgets import Widgets
 from emrlab.converters.translate import CellRule
 
@@ -87,6 +87,9 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             DeltaOnEmr,
             DatabricksConfRemoved,
             LibraryReplaced,
+            UnityCatalog,
+            ScalaDatabricksApi,
+            TableFormatUnclear,
             PipInstall,
             WidgetParameters,
             RunTargetMissing,

@@ -31,7 +31,7 @@ campaign = emrlab.runtime.widgets.get("campaign")
 print(f"campaign {campaign}")
 
 # %% cell 2
-_sqldf = spark.sql("SELECT '${campaign}' AS campaign")
+_sqldf = spark.sql(emrlab.runtime.widgets.substitute("SELECT '${campaign}' AS campaign"))
 if _sqldf.columns:
     _sqldf.show(truncate=False)
 

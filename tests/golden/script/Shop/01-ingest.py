@@ -66,7 +66,7 @@ for f in emrlab.runtime.fs.ls("/mnt/shop-raw/orders"):
     print(f.path, f.size)
 
 # %% cell 7
-spark.sql("CREATE TABLE IF NOT EXISTS shop_dev.orders (id BIGINT, amount DOUBLE, day DATE);")
+spark.sql("CREATE TABLE IF NOT EXISTS shop_dev.orders (id BIGINT, amount DOUBLE, day DATE) USING DELTA;")
 _sqldf = spark.sql("SELECT count(*) AS orders FROM shop_dev.orders")
 if _sqldf.columns:
     _sqldf.show(truncate=False)
