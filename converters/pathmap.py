@@ -22,7 +22,7 @@ def canonical(path: str) -> str:
         return "dbfs:/" + path[len("dbfs:/") :].lstrip("/")
     if path.startswith("/dbfs/"):
         return "dbfs:/" + path[len("/dbfs/") :]
-    if path.startswith("/") and not path.startswith("/Volumes/"):
+    if path.startswith("/") and path != "/Volumes" and not path.startswith("/Volumes/"):
         return "dbfs:" + path
     return path
 

@@ -61,6 +61,19 @@ def _parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--markdown", action="store_true", help="print the table in Markdown (for the README)")
     rules.set_defaults(run=_rules)
+    runtime_zip = commands.add_parser("runtime-zip", help="write emrlab.runtime as a zip for --py-files")
+    runtime_zip.add_argument("-o", "--output", type=Path, default=Path("emrlab-runtime.zip"), metavar="ZIP")
+    runtime_zip.set_defaults(run=_runtime_zip)
+    bootstrap = commands.add_parser(
+        "bootstrap", help="write an EMR bootstrap action that installs the runtime"
+    )
+    bootstrap.add_argument("-o", "--output", type=Path, default=Path("bootstrap.sh"), metavar="FILE")
+    bootstrap.add_argument("--s3-prefix", required=True, metavar="S3URI", help="where the zip is uploaded")
+    bootstrap.add_argument(
+        "--requirements", type=Path, metavar="FILE", help="a requirements.txt to install too"
+    )
+    bootstrap.set_defaults(run=_bootstrap)
+
     explain = commands.add_parser("explain", help="explain one rule, with its examples")
     explain.add_argument("rule", metavar="ID", help="a rule id (EMR002) or name (sql-cell)")
     explain.set_defaults(run=_explain)
@@ -213,4 +226,34 @@ def _explain(args: argparse.Namespace) -> int:
                     lines.append("    --- next cell ---")
                 lines += [f"    {line}" for line in cell.split("\n")]
     print("\n".join(lines).replace("\n\n\n", "\n\n"))
+    return 0
+
+
+def _runtime_zip(args: argparse.Namespace) -> int:
+    from emrlab.aws.delivery import runtime_zip
+
+    members = runtime_zip(args.output)
+    print(f"wrote {args.output} ({len(members)} files); use it with --py-files, sc.addPyFile or bootstrap")
+    return 0
+
+
+def _bootstrap(args: argparse.Namespace) -> int:
+    from emrlab.aws.delivery import ZIP_NAME, bootstrap_script, runtime_zip
+
+    try:
+        script = bootstrap_script(args.s3_prefix, args.requirements is not None)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(script, encoding="utf-8")
+    args.output.chmod(0o755)
+    zip_path = args.output.parent / ZIP_NAME
+    runtime_zip(zip_path)
+    prefix = args.s3_prefix.rstrip("/")
+    print(f"wrote {args.output} and {zip_path}; upload them:")
+    print(f"  aws s3 cp {zip_path} {prefix}/{ZIP_NAME}")
+    if args.requirements is not None:
+        print(f"  aws s3 cp {args.requirements} {prefix}/requirements.txt")
+    print(f"  aws s3 cp {args.output} {prefix}/{args.output.name}")
+    print(f"then add the bootstrap action {prefix}/{args.output.name} to the cluster")
     return 0
