@@ -28,7 +28,7 @@ def tallies_for(target: str) -> dict[str, Tally]:
             for e in collected.entries
         }
         found = {path: nb for path, nb in notebooks.items() if nb is not None}
-        workspace = Workspace(found, lambda path: found[path])
+        workspace = Workspace(found, found.__getitem__)
         for notebook in found.values():
             tally_notebook(notebook, translate_notebook(notebook, options, workspace), tallies)
         collected.close()
