@@ -9,12 +9,12 @@ TYPECHECK := $(VENV)/typecheck
 export SPARK_LOCAL_IP := 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint typecheck pytest bench docs system-deps clean
+.PHONY: demo test lint typecheck pytest test-runtime-pyspark35 bench docs system-deps clean
 
 demo: $(STAMP)
-	$(BIN)/emrlab convert examples/workspace -o build/demo --target jupyter --fail-on never
+	$(BIN)/emrlab convert examples/workspace -o build/demo --config examples/emrlab.toml
 
-test: lint typecheck pytest
+test: lint typecheck pytest test-runtime-pyspark35
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -31,6 +31,20 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+# emrlab.runtime also runs on EMR 7's Spark: its tests again, in a venv with pyspark 3.5 (and pandas < 3).
+PY35 := .venv-pyspark35
+PY35_STAMP := $(PY35)/.emrlab-installed
+test-runtime-pyspark35: $(PY35_STAMP)
+	$(PY35)/bin/pytest -p no:cacheprovider tests/test_runtime_fs.py tests/test_runtime.py
+
+$(PY35_STAMP): pyproject.toml | system-deps
+	test -x $(PY35)/bin/python || $(PYTHON) -m venv $(PY35)
+	$(PY35)/bin/python -m pip install -q --upgrade pip
+	$(PY35)/bin/python -m pip install -q "pyspark==3.5.*" "pandas<3" boto3 "moto[server]" pytest pytest-timeout \
+	  papermill nbclient ipykernel libcst
+	$(PY35)/bin/python -m pip install -q --no-deps -e .
+	touch $@
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/convert_bench.py
@@ -49,7 +63,7 @@ $(STAMP): pyproject.toml | system-deps
 	touch $@
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(PY35) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
 
 # Regenerate the README's rules table from the rules themselves (tests/test_docs.py checks it).
 docs: $(STAMP)

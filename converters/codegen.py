@@ -23,7 +23,7 @@ def identifier(name: str) -> str:
     ident = re.sub(r"\W", "_", name) or "_"
     if ident[0].isdigit():
         ident = "_" + ident
-    if keyword.iskeyword(ident) or keyword.issoftkeyword(ident):
+    if keyword.iskeyword(ident):  # soft keywords (match, type) are valid names
         ident += "_"
     return ident
 

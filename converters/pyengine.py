@@ -7,12 +7,13 @@ kept verbatim with a finding saying whether it is Python 2, a `<FILL_IN>` placeh
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from emrlab.converters.codegen import py_str
 from emrlab.converters.model import Cell, Notebook
@@ -34,6 +35,10 @@ class PythonRule(Rule):
     """
 
     candidates: ClassVar[tuple[str, ...]] = ()
+    uses_ast: ClassVar[bool] = False  # a flag-only rule that reads Python's `ast` instead of libcst
+
+    def check(self, tree: ast.Module, rc: RuleContext) -> None:
+        """For `uses_ast` rules: inspect the cell's ast (fast: no libcst visit needed)."""
 
     @classmethod
     def hooks(cls) -> dict[str, str]:
@@ -49,17 +54,22 @@ class PythonRule(Rule):
 class RuleContext:
     """What a Python rule sees of the cell it is rewriting: positions, scopes, flags, shared notes."""
 
-    def __init__(
-        self, ctx: Context, cell: Cell, masked: Masked, metadata: Callable[..., Any], module: cst.Module
-    ) -> None:
+    def __init__(self, ctx: Context, cell: Cell, masked: Masked, wrapper: MetadataWrapper) -> None:
         self.ctx = ctx
         self.cell = cell
         self.masked = masked
-        self.module = module
-        self._metadata = metadata
+        self.module = wrapper.module
+        self._wrapper = wrapper
+        self._resolved: dict[type[Any], Any] = {}
         self.changed = False
         self._dbutils: dict[cst.Name, None] = {}  # Databricks `dbutils` names seen, in order
         self._handled: set[int] = set()
+
+    def _metadata(self, provider: type[Any]) -> Any:
+        """Metadata computed only when a rule first asks (positions and scopes cost more than parsing)."""
+        if provider not in self._resolved:
+            self._resolved[provider] = self._wrapper.resolve(provider)
+        return self._resolved[provider]
 
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
@@ -101,11 +111,17 @@ class RuleContext:
         return cst.Expr(cst.Name(self.masked.placeholder(text)))
 
     def position(self, node: cst.CSTNode) -> tuple[int, int] | None:
-        try:
-            start = self._metadata(PositionProvider, node).start
-        except KeyError:
+        """(line, column) of `node` in the cell, found by its text: far cheaper than libcst's
+        PositionProvider, and exact unless the same text occurs earlier in the cell."""
+        text = self.code(node).strip()
+        offset = self.masked.source.find(text) if text else -1
+        if offset < 0:
             return None
-        return int(start.line), int(start.column) + 1
+        line_start = self.masked.source.rfind("\n", 0, offset) + 1
+        return self.masked.source.count("\n", 0, offset) + 1, offset - line_start + 1
+
+    def flag_at(self, rule: type[Rule], line: int, column: int, message: str = "", fix: str = "") -> None:
+        self.ctx.flag(rule, self.cell, message, fix, line, column)
 
     def flag(self, rule: type[Rule], node: cst.CSTNode | None, message: str = "", fix: str = "") -> None:
         where = self.position(node) if node is not None else None
@@ -116,8 +132,10 @@ class RuleContext:
         """True when `name` is Databricks' predefined one: not bound by this notebook or this cell."""
         if name.value in self.ctx.bound:
             return False
+        if not _may_bind(name.value, self.masked.source):
+            return True  # the cell cannot bind it: skip the (costly) scope analysis
         try:
-            scope = self._metadata(ScopeProvider, name)
+            scope = self._metadata(ScopeProvider)[name]
         except KeyError:
             return True
         if scope is None:
@@ -128,13 +146,30 @@ class RuleContext:
         self.ctx.notes.runtime_used = True
 
 
+def _binding_pattern(name: str) -> re.Pattern[str]:
+    """Any text that could bind `name` in a cell: definitions, imports, assignments, parameters, loops."""
+    return re.compile(
+        rf"^[ \t]*(?:def|class)[ \t]+{name}\b|\bimport\b.*\b{name}\b|\bas[ \t]+{name}\b"
+        rf"|\b{name}[ \t]*(?::[^=]*)?=[^=]|\bfor\b.*\b{name}\b.*\bin\b"
+        rf"|\b(?:def|lambda)\b[^:]*\b{name}\b|\b(?:global|nonlocal)\b.*\b{name}\b"
+    )
+
+
+_BINDINGS: dict[str, re.Pattern[str]] = {}
+
+
+def _may_bind(name: str, source: str) -> bool:
+    if name not in _BINDINGS:
+        _BINDINGS[name] = _binding_pattern(name)
+    pattern = _BINDINGS[name]
+    return ":=" in source or any(pattern.search(line) for line in source.split("\n") if name in line)
+
+
 def _bound(assignment: Any) -> bool:
     return type(assignment).__name__ != "BuiltinAssignment"
 
 
 class _Pass(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider)
-
     def __init__(self, rules: Sequence[PythonRule]) -> None:
         super().__init__()
         self.dispatch: dict[str, list[Callable[..., Any]]] = {}
@@ -183,14 +218,96 @@ class LibcstRewriter:
         if not active:
             return source
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        transformer = _Pass(active)
-        rc = RuleContext(ctx, cell, masked, transformer.get_metadata, module)
-        transformer.rc = rc
-        rewritten = wrapper.visit(transformer)
+        rc = RuleContext(ctx, cell, masked, wrapper)
+        try:
+            tree: ast.Module | None = ast.parse(masked.source)
+        except (SyntaxError, ValueError):
+            tree = None
+        for rule in active:
+            if rule.uses_ast and tree is not None:
+                rule.check(tree, rc)
+        visiting = [r for r in active if not r.uses_ast]
+        rewritten = module
+        if visiting:
+            transformer = _Pass(visiting)
+            transformer.rc = rc
+            candidates = {c for r in visiting for c in r.candidates}
+            rewritten = _visit_relevant(module, tree, masked.source, transformer, candidates)
         rc.finish()
         if not rc.changed:
             return source
         return masked.restore(rewritten.code)
+
+
+def _visit_relevant(
+    module: cst.Module, tree: ast.Module | None, source: str, transformer: _Pass, candidates: set[str]
+) -> cst.Module:
+    """Run the pass only over statements whose text holds a candidate (visiting costs as much as
+    parsing, and most statements hold no idiom). Function, class, loop and `with` bodies are pruned the
+    same way, statement by statement, when their header holds no candidate. Statement boundaries come
+    from Python's fast `ast`; if it and libcst disagree, the whole cell is visited."""
+    if tree is None:
+        return module.visit(transformer)
+    pruner = _Pruner(source.split("\n"), transformer, candidates)
+    body = pruner.block(list(module.body), tree.body)
+    return module.visit(transformer) if body is None else module.with_changes(body=body)
+
+
+class _Pruner:
+    def __init__(self, lines: list[str], transformer: _Pass, candidates: set[str]) -> None:
+        self.lines = lines
+        self.transformer = transformer
+        self.candidates = candidates
+
+    def hot(self, first: int, last: int) -> bool:
+        text = "\n".join(self.lines[first - 1 : last])
+        return any(c in text for c in self.candidates)
+
+    def block(self, statements: list[Any], nodes: list[ast.stmt]) -> list[Any] | None:
+        """The statements with the hot ones visited; None when libcst and ast group them differently."""
+        groups = _groups(nodes)
+        if len(groups) != len(statements):
+            return None
+        return [self.statement(s, g) for s, g in zip(statements, groups, strict=True)]
+
+    def statement(self, statement: Any, group: list[ast.stmt]) -> Any:
+        first, last = _span(group[0])[0], _span(group[-1])[1]
+        if not self.hot(first, last):
+            return statement
+        node = group[0]
+        inner: list[ast.stmt] = getattr(node, "body", None) or []
+        simple_body = (
+            len(group) == 1
+            and isinstance(statement, _PRUNABLE)
+            and isinstance(getattr(statement, "body", None), cst.IndentedBlock)
+            and isinstance(inner, list)
+            and bool(inner)
+            and not getattr(node, "orelse", None)
+        )
+        if simple_body and not self.hot(first, _span(inner[0])[0] - 1):
+            body = self.block(list(statement.body.body), inner)
+            if body is not None:
+                return statement.with_changes(body=statement.body.with_changes(body=body))
+        return statement.visit(self.transformer)
+
+
+_PRUNABLE = (cst.FunctionDef, cst.ClassDef, cst.With, cst.For, cst.While, cst.If)
+
+
+def _span(node: ast.stmt) -> tuple[int, int]:
+    decorators = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)]), node.end_lineno or node.lineno
+
+
+def _groups(nodes: list[ast.stmt]) -> list[list[ast.stmt]]:
+    """ast statements grouped as libcst sees them: `a = 1; b = 2` on one line is one statement."""
+    groups: list[list[ast.stmt]] = []
+    for node in nodes:
+        if groups and _span(node)[0] == _span(groups[-1][-1])[1]:
+            groups[-1].append(node)
+        else:
+            groups.append([node])
+    return groups
 
 
 def report_unparseable(source: str, cell: Cell, ctx: Context, error: cst.ParserSyntaxError) -> None:
@@ -211,13 +328,20 @@ def bound_names(notebook: Notebook) -> frozenset[str]:
     for name in DATABRICKS_NAMES:
         if name not in text:
             continue
-        pattern = (
-            rf"^[ \t]*(?:def|class)[ \t]+{name}\b|\bimport\b[^\n]*\b{name}\b(?![ \t]+as\b)|\bas[ \t]+{name}\b"
-            rf"|^[ \t]*{name}[ \t]*(?::[^=\n]*)?=[^=]|\bfor[ \t]+{name}[ \t]+in\b"
-        )
-        if re.search(pattern, text, re.M):
+        pattern = _TOP_BINDINGS.get(name) or _TOP_BINDINGS.setdefault(name, _top_binding(name))
+        if any(pattern.search(line) for line in text.split("\n") if name in line):
             found.add(name)
     return frozenset(found)
+
+
+def _top_binding(name: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"^[ \t]*(?:def|class)[ \t]+{name}\b|\bimport\b.*\b{name}\b(?![ \t]+as\b)|\bas[ \t]+{name}\b"
+        rf"|^[ \t]*{name}[ \t]*(?::[^=]*)?=[^=]|\bfor[ \t]+{name}[ \t]+in\b"
+    )
+
+
+_TOP_BINDINGS: dict[str, re.Pattern[str]] = {}
 
 
 # --- helpers shared by the rules -----------------------------------------------------------------

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 
 from emrlab.converters.codegen import py_str
 from emrlab.converters.magics import MagicCell
 from emrlab.converters.model import Cell
+from emrlab.converters.pathmap import PathMap, rewrite_text
 from emrlab.converters.rulebase import Example
+from emrlab.converters.rules.dbfs import FsMount
 from emrlab.converters.rules.flags import FsCommandUnknown
+from emrlab.converters.rules.paths import DatabricksDatasets, UnmappedPath
 from emrlab.converters.translate import CellRule, Context, OutCell
 
 # command -> (positional parameter names, flag -> keyword, how the result is shown)
@@ -25,8 +29,10 @@ _COMMANDS: dict[str, tuple[tuple[str, ...], dict[str, str], str]] = {
 }
 
 
-def fs_call(args: str) -> str | None:
-    """The Python for `%fs <args>`, or None when the command or its arguments are not understood."""
+def fs_call(
+    args: str, path: Callable[[str], str] = str, show_with: str = "emrlab.runtime.display"
+) -> str | None:
+    """The Python for `%fs <args>` (paths passed through `path`), or None when not understood."""
     try:
         words = shlex.split(args)
     except ValueError:
@@ -49,11 +55,14 @@ def fs_call(args: str) -> str | None:
             else:
                 keywords[keyword] = "False" if value.lower() == "false" else "True"
         else:
-            positional.append(py_str(word))
-    if len(positional) != len(params):
+            param = params[len(positional)] if len(positional) < len(params) else ""
+            positional.append(py_str(word if param == "contents" else path(word)))
+    if len(positional) != len(params) or words[0] in ("mounts", "help"):
         return None
     arguments = ", ".join([*positional, *(f"{k}={v}" for k, v in keywords.items())])
-    call = f"dbutils.fs.{words[0]}({arguments})"
+    call = f"emrlab.runtime.fs.{words[0]}({arguments})"
+    if show == "display":
+        return f"{show_with}({call})"
     return f"{show}({call})" if show else call
 
 
@@ -87,12 +96,33 @@ class FsCell(CellRule):
     def translate(self, cell: Cell, magic: MagicCell, ctx: Context) -> list[OutCell]:
         lines = [line for line in magic.text.split("\n") if line.strip()]
         code = []
+        paths = PathMap.of(ctx.options.path_map)
+        show_with = "display" if "display" in ctx.bound else "emrlab.runtime.display"
+
+        def mapped(word: str) -> str:
+            new, unmapped, datasets = rewrite_text(word, paths)
+            for found in unmapped:
+                ctx.flag(UnmappedPath, cell, f"Databricks path {found!r} has no mapping on EMR")
+            for found in datasets:
+                ctx.flag(DatabricksDatasets, cell, f"{found!r} exists only on Databricks")
+            return new
+
         for line in lines:
-            call = fs_call(line)
+            command = line.split()[0] if line.split() else ""
+            if command == "help":
+                code.append(f"# %fs {line}  (emrlab: not needed outside Databricks)")
+                continue
+            if command == "mounts":
+                ctx.flag(FsMount, cell, "DBFS mounts do not exist on EMR")
+                code.append(f"# %fs {line}  (emrlab: DBFS mounts do not exist on EMR)")
+                continue
+            call = fs_call(line, mapped, show_with)
+            if call is not None:
+                ctx.notes.runtime_used = True
             if call is None:
                 command = line.split()[0] if line.split() else ""
                 ctx.flag(FsCommandUnknown, cell, FsCommandUnknown.message.format(command=command))
                 code.append(f"# %fs {line}")
             else:
                 code.append(call)
-        return [OutCell("code", ctx.rewrite_python("\n".join(code), cell, ctx), cell.origin)]
+        return [OutCell("code", "\n".join(code), cell.origin)]

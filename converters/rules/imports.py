@@ -3,16 +3,15 @@ the batch's requirements.txt."""
 
 from __future__ import annotations
 
+import ast
 import functools
 import json
 import sys
 from importlib import resources
 from typing import Any
 
-import libcst as cst
-
 from emrlab.converters.findings import Severity
-from emrlab.converters.pyengine import PythonRule, RuleContext, dotted
+from emrlab.converters.pyengine import PythonRule, RuleContext
 from emrlab.converters.rulebase import Example, Rule
 
 
@@ -40,32 +39,22 @@ class Imports(PythonRule):
         Example("from databricks.sdk import WorkspaceClient", None),
     )
 
-    def leave_Import(self, original: cst.Import, updated: cst.Import, rc: RuleContext) -> cst.Import:
-        for alias in original.names:
-            name = dotted(alias.name)
-            if name:
-                _check(name, original, rc)
-        return updated
+    uses_ast = True
 
-    def leave_ImportFrom(
-        self, original: cst.ImportFrom, updated: cst.ImportFrom, rc: RuleContext
-    ) -> cst.ImportFrom:
-        if original.relative or original.module is None:
-            return updated
-        module = dotted(original.module)
-        if module is None:
-            return updated
-        names = original.names
-        if module == "databricks" and not isinstance(names, cst.ImportStar):
-            for alias in names:  # from databricks import feature_store
-                if isinstance(alias.name, cst.Name):
-                    _check(f"databricks.{alias.name.value}", original, rc)
-            return updated
-        _check(module, original, rc)
-        return updated
+    def check(self, tree: ast.Module, rc: RuleContext) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    _check(alias.name, node, rc)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                if node.module == "databricks":  # from databricks import feature_store
+                    for alias in node.names:
+                        _check(f"databricks.{alias.name}", node, rc)
+                else:
+                    _check(node.module, node, rc)
 
 
-def _check(module: str, node: cst.CSTNode, rc: RuleContext) -> None:
+def _check(module: str, node: ast.stmt, rc: RuleContext) -> None:
     data = library_data()
     parts = module.split(".")
     for size in range(len(parts), 0, -1):
@@ -76,7 +65,8 @@ def _check(module: str, node: cst.CSTNode, rc: RuleContext) -> None:
             severity = "databricks-only" if entry["status"] == "databricks-only" else "replaced"
             rule = Imports if severity == "databricks-only" else LibraryReplaced
             since = f" (EMR {entry['since'].removeprefix('emr-')}+)" if entry.get("since") else ""
-            rc.flag(rule, node, f"{module}: {entry['message']}", f"use {entry['alternative']}{since}")
+            message, fix = f"{module}: {entry['message']}", f"use {entry['alternative']}{since}"
+            rc.flag_at(rule, node.lineno, node.col_offset + 1, message, fix)
             return
     top = parts[0]
     if top in sys.stdlib_module_names or top in data["emr_ships"] or top in rc.ctx.workspace.local_modules:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from emrlab.converters.findings import Severity
@@ -17,7 +15,6 @@ CONTEXT = {
     "tags": "tags",
 }
 SECRET_CONTEXT = {"apiToken", "apiUrl", "browserHostName", "workspaceId", "userName", "toJson"}
-_CHAIN = re.compile(r"getContext\(\)\s*\.\s*(\w+)\(\)(\s*\.\s*get\(\))?$")
 
 
 class NotebookWorkflow(PythonRule):
@@ -71,21 +68,39 @@ class NotebookContext(PythonRule):
     )
 
     def leave_Call(self, original: cst.Call, updated: cst.Call, rc: RuleContext) -> cst.BaseExpression:
+        chain = _methods(original)
+        if "getContext" not in chain[:-1]:
+            return updated
         head = root_name(original)
         if head is None or head.value != "dbutils" or not rc.is_databricks(head):
             return updated
-        match = _CHAIN.search(rc.code(original))
-        if match is None:
+        after = chain[chain.index("getContext") + 1 :]
+        if len(after) not in (1, 2) or (len(after) == 2 and after[1] != "get"):
             return updated
-        method = match.group(1)
+        method, with_get = after[0], len(after) == 2
         if method in CONTEXT:
             rc.replaced(original)
             rc.use_runtime()
             return cst.Call(expression(f"emrlab.runtime.context.{CONTEXT[method]}"))
-        if method in SECRET_CONTEXT and not match.group(2):
+        if method in SECRET_CONTEXT and not with_get:
             rc.handled(original)
             rc.flag(ContextSecret, original, f"getContext().{method}() is Databricks-only")
         return updated
+
+
+def _methods(call: cst.Call) -> list[str]:
+    """Names of the calls along a chain, outermost last: `a.b().c().d()` -> [b, c, d]."""
+    names: list[str] = []
+    node: cst.BaseExpression = call
+    while isinstance(node, (cst.Call, cst.Attribute)):
+        if isinstance(node, cst.Call):
+            if not isinstance(node.func, cst.Attribute):
+                break
+            names.append(node.func.attr.value)
+            node = node.func.value
+        else:
+            node = node.value
+    return names[::-1]
 
 
 class ContextSecret(Rule):

@@ -113,9 +113,12 @@ class SqlCell(CellRule):
             lines.append(f"_sqldf = {_call(kept[-1], ctx)}")
             if ctx.target == "script":
                 lines.append("if _sqldf.columns:\n    _sqldf.show(truncate=False)")
+            elif "display" in ctx.bound:  # the notebook brings its own display
+                lines.append("display(_sqldf)")
             else:
-                lines.append("display(_sqldf)")  # Databricks' display: the Python step maps it to the runtime
-        return [OutCell("code", ctx.rewrite_python("\n".join(lines), cell, ctx), cell.origin)]
+                ctx.notes.runtime_used = True
+                lines.append("emrlab.runtime.display(_sqldf)")
+        return [OutCell("code", "\n".join(lines), cell.origin)]
 
 
 def _call(analysis: SqlAnalysis, ctx: Context) -> str:
