@@ -193,3 +193,20 @@ def test_ctrl_c_exits_130_without_partial_files(tmp_path: Path) -> None:
     assert not list(out.glob(".emrlab-*")), "no temporary files left behind"
     for path in written:
         json.loads(path.read_text())  # every file that exists is complete
+
+
+def test_select_ignore_and_severity(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    notebook(tmp_path / "in", "nb", 'spark.read.json("dbfs:/mnt/raw/x.json")\ndisplay(df)')
+
+    def rules(*extra: str) -> list[tuple[str, str]]:
+        assert main(["check", str(tmp_path / "in"), "--json", "--jobs", "1", *extra]) in (0, 1)
+        report = json.loads(capsys.readouterr().out)
+        return [(f["rule"], f["severity"]) for f in report["notebooks"][0]["findings"]]
+
+    assert rules() == [("EMR114", "warning")]
+    assert rules("--ignore", "EMR114") == []
+    assert rules("--select", "EMR0") == []  # rewrites only: no flags
+    config = tmp_path / "emrlab.toml"
+    config.write_text('[severity]\nunmapped-path = "error"\n')
+    assert rules("--config", str(config)) == [("EMR114", "error")]
+    assert main(["check", str(tmp_path / "in"), "--select", "EMR999"]) == 2
