@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from emrlab.converters.config import Options
 from emrlab.converters.findings import InputError
+from emrlab.converters.jsonout import dumps
 from emrlab.converters.output import MANIFEST, OutputConflictError, OutputDir, save_manifest, sha256
 from emrlab.converters.pipeline import EntryResult, plan, run
 from emrlab.converters.report import BatchReport
@@ -72,10 +72,8 @@ def _write_extra(writer: OutputDir, report: BatchReport, relpath: str, data: byt
 
 def _write_report(report: BatchReport, json_path: Path, outdir: Path, writer: OutputDir) -> None:
     html_path = json_path.with_suffix(".html")
-    payloads = {
-        json_path: (json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n").encode(),
-        html_path: render_html(report).encode(),
-    }
+    summary = report.to_json()
+    payloads = {json_path: (dumps(summary) + "\n").encode(), html_path: render_html(report, summary).encode()}
     for path, data in payloads.items():
         inside = path.resolve().is_relative_to(outdir.resolve())
         if inside:

@@ -8,7 +8,7 @@ import re
 
 def py_str(text: str) -> str:
     """A Python literal for `text` that reads well: a raw triple-quoted string where that is exact."""
-    plain = all(ch.isprintable() or ch in "\n\t" for ch in text)
+    plain = text.isprintable() or text.replace("\n", "").replace("\t", "").isprintable()
     if plain and '"""' not in text and not text.endswith(('"', "\\")) and ("\n" in text or "\\" in text):
         return f'r"""{text}"""'
     if plain and "'''" not in text and not text.endswith(("'", "\\")) and ("\n" in text or "\\" in text):
@@ -53,7 +53,8 @@ def split_sql(sql: str) -> list[str]:
         if ch == ";":
             pieces.append(sql[start : i + 1])
             start = i + 1
-        i += 1
+        found = _SQL_SPECIAL.search(sql, i + 1)  # skip plain text up to the next quote, comment or `;`
+        i = n if found is None else found.start()
     pieces.append(sql[start:])
     statements: list[str] = []
     pending = ""
@@ -69,6 +70,9 @@ def split_sql(sql: str) -> list[str]:
     if not statements:
         return [sql] if sql.strip() else []
     return [s.strip("\n") for s in statements]
+
+
+_SQL_SPECIAL = re.compile(r"['\"`;]|--|/\*")
 
 
 def _skip_quoted(sql: str, i: int, quote: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ class MagicCell:
         return self.args or self.body
 
 
+@functools.lru_cache(maxsize=4096)
 def split_magic(source: str) -> MagicCell:
     prefix = _BLANK_PREFIX.match(source)
     start = prefix.end() if prefix else 0

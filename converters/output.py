@@ -8,10 +8,10 @@ overwritten only with `--force`.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -66,11 +66,14 @@ class OutputDir:
         self.root = root
         self.manifest = manifest
         self.force = force
+        self._resolved_root: Path | None = None
 
     def write(self, relpath: str, data: bytes) -> bool:
         """Write `data` at `relpath` atomically; False when the file already held exactly that."""
         path = self.root / relpath
-        if not path.resolve().is_relative_to(self.root.resolve()):
+        if self._resolved_root is None:
+            self._resolved_root = self.root.resolve()
+        if not path.resolve().is_relative_to(self._resolved_root):
             raise OutputConflictError(f"{relpath}: resolves outside the output folder; not written")
         if path.is_file():
             current = sha256(path.read_bytes())
@@ -86,8 +89,7 @@ class OutputDir:
                 f"{path} exists and is not a file; remove it or choose another output folder"
             )
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=".emrlab-")
-        temp = Path(name)
+        fd, temp = _temp_file(path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -97,6 +99,23 @@ class OutputDir:
             temp.unlink(missing_ok=True)
             raise
         return True
+
+
+_TEMP_NAMES = itertools.count()
+
+
+def _temp_file(folder: Path) -> tuple[int, Path]:
+    """A new private file in `folder`, opened as `tempfile.mkstemp` opens one (binary, not following
+    links), named without its random names."""
+    while True:
+        temp = folder / f".emrlab-{os.getpid()}-{next(_TEMP_NAMES)}"
+        try:
+            return os.open(temp, _TEMP_FLAGS, 0o600), temp
+        except FileExistsError:
+            continue
+
+
+_TEMP_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
 
 def load_manifest(root: Path) -> dict[str, str]:

@@ -35,6 +35,13 @@ class PathMap:
 
     @classmethod
     def of(cls, pairs: tuple[tuple[str, str], ...]) -> PathMap:
+        found = _MAPS.get(pairs)
+        if found is None:
+            found = _MAPS[pairs] = cls._of(pairs)
+        return found
+
+    @classmethod
+    def _of(cls, pairs: tuple[tuple[str, str], ...]) -> PathMap:
         normal = [(canonical(src).rstrip("/"), dst.rstrip("/")) for src, dst in pairs]
         return cls(tuple(sorted(normal, key=lambda pair: len(pair[0]), reverse=True)))
 
@@ -45,6 +52,9 @@ class PathMap:
             if key == source or key.startswith(source + "/"):
                 return dest + key[len(source) :]
         return None
+
+
+_MAPS: dict[tuple[tuple[str, str], ...], PathMap] = {}
 
 
 def rewrite_text(text: str, paths: PathMap) -> tuple[str, list[str], list[str]]:

@@ -214,8 +214,15 @@ def render(notebook: Notebook, translation: Translation, options: Options) -> by
 
 
 def _writer(batch: Plan) -> OutputDir:
+    """The output folder of the batch (one per batch and process: it resolves the folder once)."""
     assert batch.outdir is not None
-    return OutputDir(Path(batch.outdir), batch.manifest, batch.options.force)
+    global _WRITER
+    if _WRITER is None or _WRITER[0] is not batch:
+        _WRITER = (batch, OutputDir(Path(batch.outdir), batch.manifest, batch.options.force))
+    return _WRITER[1]
+
+
+_WRITER: tuple[Plan, OutputDir] | None = None
 
 
 def _cell_reports(notebook: Notebook, cells: list[OutCell]) -> list[CellReport]:

@@ -1,15 +1,18 @@
 """The Python rewrite step: one libcst parse and one pass per cell, running every enabled Python rule.
 
-A cell whose text holds none of the rules' candidate strings is returned untouched without parsing (the
-prefilter). IPython lines are masked before parsing and restored after. A cell that does not parse is
-kept verbatim with a finding saying whether it is Python 2, a `<FILL_IN>` placeholder or a syntax error.
+A cell whose text holds none of the rules' candidate strings is returned untouched after parsing (the
+prefilter; the parse only tells whether it is valid). IPython lines are masked before parsing and
+restored after. A cell that does not parse is kept verbatim with a finding saying whether it is Python 2,
+a `<FILL_IN>` placeholder or a syntax error. The pass itself (`pypass`, `pywalk`) calls each rule's
+hooks only where the rule's candidates are, and patches the cell's text where nodes were replaced
+(`pysplice`) rather than generating the code of the whole module.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import libcst as cst
@@ -18,6 +21,9 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 from emrlab.converters.codegen import py_str
 from emrlab.converters.model import Cell, Notebook
 from emrlab.converters.pymask import Masked, mask, why_unparseable
+from emrlab.converters.pypass import ParseCache, RulePass
+from emrlab.converters.pysplice import quick_code
+from emrlab.converters.pywalk import HookTable
 from emrlab.converters.rulebase import Rule
 from emrlab.converters.translate import Context
 
@@ -32,6 +38,8 @@ class PythonRule(Rule):
 
     Subclasses set `candidates` (strings one of which must appear in a cell for the rule to run) and
     define `leave_<NodeType>(self, original, updated, rc)` methods returning the (possibly new) node.
+    A hook acts only on nodes holding one of the rule's candidates in a name or a string (the pass
+    calls it on no other node; a string with a backslash escape counts as holding every candidate).
     """
 
     candidates: ClassVar[tuple[str, ...]] = ()
@@ -43,12 +51,17 @@ class PythonRule(Rule):
     @classmethod
     def hooks(cls) -> dict[str, str]:
         """Node type name -> method name, for every `leave_X` hook the rule defines."""
-        found = {}
-        for attribute in dir(cls):
-            match = _HOOK.match(attribute)
-            if match:
-                found[match.group(1)] = attribute
-        return found
+        found = _HOOKS.get(cls)
+        if found is None:
+            found = _HOOKS[cls] = {}
+            for attribute in dir(cls):
+                match = _HOOK.match(attribute)
+                if match:
+                    found[match.group(1)] = attribute
+        return dict(found)
+
+
+_HOOKS: dict[type[PythonRule], dict[str, str]] = {}
 
 
 class RuleContext:
@@ -64,6 +77,7 @@ class RuleContext:
         self.changed = False
         self._dbutils: dict[cst.Name, None] = {}  # Databricks `dbutils` names seen, in order
         self._handled: set[int] = set()
+        self._may_bind: dict[str, bool] = {}
 
     def _metadata(self, provider: type[Any]) -> Any:
         """Metadata computed only when a rule first asks (positions and scopes cost more than parsing)."""
@@ -72,7 +86,8 @@ class RuleContext:
         return self._resolved[provider]
 
     def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
+        text = quick_code(node)
+        return self.module.code_for_node(node) if text is None else text
 
     def replaced(self, node: cst.CSTNode | None = None) -> None:
         """Note that the cell changed; `node` (a call on dbutils) is now taken care of."""
@@ -132,7 +147,10 @@ class RuleContext:
         """True when `name` is Databricks' predefined one: not bound by this notebook or this cell."""
         if name.value in self.ctx.bound:
             return False
-        if not _may_bind(name.value, self.masked.source):
+        may_bind = self._may_bind.get(name.value)
+        if may_bind is None:
+            may_bind = self._may_bind[name.value] = _may_bind(name.value, self.masked.source)
+        if not may_bind:
             return True  # the cell cannot bind it: skip the (costly) scope analysis
         try:
             scope = self._metadata(ScopeProvider)[name]
@@ -144,6 +162,14 @@ class RuleContext:
 
     def use_runtime(self) -> None:
         self.ctx.notes.runtime_used = True
+
+
+def _prune(source: str, candidates: set[str]) -> bool:
+    """Whether the pass must skip the statements that hold no candidate, as the rules expect (then it
+    needs the cell's `ast` for statement lines). Walking every statement gives the same result when no
+    string has an escape (which may spell a candidate out) and no `dbutils` use would only be seen
+    there."""
+    return "\\" in source or ("dbutils" in source and "dbutils" not in candidates)
 
 
 def _binding_pattern(name: str) -> re.Pattern[str]:
@@ -162,34 +188,16 @@ def _may_bind(name: str, source: str) -> bool:
     if name not in _BINDINGS:
         _BINDINGS[name] = _binding_pattern(name)
     pattern = _BINDINGS[name]
-    return ":=" in source or any(pattern.search(line) for line in source.split("\n") if name in line)
+    return ":=" in source or _any_line(pattern, name, source)
+
+
+def _any_line(pattern: re.Pattern[str], name: str, text: str) -> bool:
+    """Whether `pattern` matches a line of `text` holding `name`."""
+    return any(pattern.search(line) for line in text.split("\n") if name in line)
 
 
 def _bound(assignment: Any) -> bool:
     return type(assignment).__name__ != "BuiltinAssignment"
-
-
-class _Pass(cst.CSTTransformer):
-    def __init__(self, rules: Sequence[PythonRule]) -> None:
-        super().__init__()
-        self.dispatch: dict[str, list[Callable[..., Any]]] = {}
-        for rule in rules:
-            for node_type, method in rule.hooks().items():
-                self.dispatch.setdefault(node_type, []).append(getattr(rule, method))
-        self.rc: RuleContext | None = None
-
-    def on_leave(self, original_node: Any, updated_node: Any) -> Any:
-        updated = super().on_leave(original_node, updated_node)
-        rc = self.rc
-        assert rc is not None
-        value = original_node.value if isinstance(original_node, cst.Attribute) else None
-        if isinstance(value, cst.Name) and value.value == "dbutils" and rc.is_databricks(value):
-            rc.saw_dbutils(value)
-        for hook in self.dispatch.get(type(original_node).__name__, ()):
-            if not isinstance(updated, type(original_node)):
-                break  # an earlier rule replaced or removed the node
-            updated = hook(original_node, updated, self.rc)
-        return updated
 
 
 class LibcstRewriter:
@@ -198,116 +206,59 @@ class LibcstRewriter:
     def __init__(self, rules: Iterable[PythonRule]) -> None:
         self.rules = list(rules)
         self.candidates = sorted({c for rule in self.rules for c in rule.candidates})
+        self._enabled: dict[tuple[tuple[str, ...], tuple[str, ...]], list[PythonRule]] = {}
+        self._hooks: dict[tuple[PythonRule, ...], HookTable] = {}
+        self._parsed = ParseCache()
 
     def __call__(self, source: str, cell: Cell, ctx: Context) -> str:
         if source.lstrip().startswith("%%") or not source.strip():
             return source  # an IPython cell magic: not Python
         masked = mask(source)
-        try:
-            module = cst.parse_module(masked.source)
-        except cst.ParserSyntaxError as exc:
-            report_unparseable(source, cell, ctx, exc)
+        parsed = self._parsed.get(cell, masked.source)
+        if isinstance(parsed.module, cst.ParserSyntaxError):
+            report_unparseable(source, cell, ctx, parsed.module)
             return source
+        module = parsed.module
         if not any(c in source for c in self.candidates):
             return source  # the prefilter: nothing any rule looks for
-        active = [
-            r
-            for r in self.rules
-            if ctx.options.enabled(r.id, r.name) and any(c in source for c in r.candidates)
-        ]
+        active = [r for r in self.enabled(ctx) if any(c in source for c in r.candidates)]
         if not active:
             return source
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         rc = RuleContext(ctx, cell, masked, wrapper)
-        try:
-            tree: ast.Module | None = ast.parse(masked.source)
-        except (SyntaxError, ValueError):
-            tree = None
+        visiting = tuple(r for r in active if not r.uses_ast)
+        candidates = {c for r in visiting for c in r.candidates}
+        tree = parsed.tree() if len(visiting) < len(active) or _prune(masked.source, candidates) else None
         for rule in active:
             if rule.uses_ast and tree is not None:
                 rule.check(tree, rc)
-        visiting = [r for r in active if not r.uses_ast]
         rewritten = module
+        rule_pass = None
         if visiting:
-            transformer = _Pass(visiting)
-            transformer.rc = rc
-            candidates = {c for r in visiting for c in r.candidates}
-            rewritten = _visit_relevant(module, tree, masked.source, transformer, candidates)
+            rule_pass = RulePass(self.hooks(visiting), rc)
+            rewritten = rule_pass.run(module, tree, masked.source, candidates)
         rc.finish()
         if not rc.changed:
             return source
-        return masked.restore(rewritten.code)
+        code = rule_pass.code(module, rewritten, masked.source) if rule_pass else rewritten.code
+        return masked.restore(code)
 
+    def enabled(self, ctx: Context) -> list[PythonRule]:
+        """The rules the options enable (asked once per selection)."""
+        key = (ctx.options.select, ctx.options.ignore)
+        rules = self._enabled.get(key)
+        if rules is None:
+            rules = self._enabled[key] = [r for r in self.rules if ctx.options.enabled(r.id, r.name)]
+        return rules
 
-def _visit_relevant(
-    module: cst.Module, tree: ast.Module | None, source: str, transformer: _Pass, candidates: set[str]
-) -> cst.Module:
-    """Run the pass only over statements whose text holds a candidate (visiting costs as much as
-    parsing, and most statements hold no idiom). Function, class, loop and `with` bodies are pruned the
-    same way, statement by statement, when their header holds no candidate. Statement boundaries come
-    from Python's fast `ast`; if it and libcst disagree, the whole cell is visited."""
-    if tree is None:
-        return module.visit(transformer)
-    pruner = _Pruner(source.split("\n"), transformer, candidates)
-    body = pruner.block(list(module.body), tree.body)
-    return module.visit(transformer) if body is None else module.with_changes(body=body)
-
-
-class _Pruner:
-    def __init__(self, lines: list[str], transformer: _Pass, candidates: set[str]) -> None:
-        self.lines = lines
-        self.transformer = transformer
-        self.candidates = candidates
-
-    def hot(self, first: int, last: int) -> bool:
-        text = "\n".join(self.lines[first - 1 : last])
-        return any(c in text for c in self.candidates)
-
-    def block(self, statements: list[Any], nodes: list[ast.stmt]) -> list[Any] | None:
-        """The statements with the hot ones visited; None when libcst and ast group them differently."""
-        groups = _groups(nodes)
-        if len(groups) != len(statements):
-            return None
-        return [self.statement(s, g) for s, g in zip(statements, groups, strict=True)]
-
-    def statement(self, statement: Any, group: list[ast.stmt]) -> Any:
-        first, last = _span(group[0])[0], _span(group[-1])[1]
-        if not self.hot(first, last):
-            return statement
-        node = group[0]
-        inner: list[ast.stmt] = getattr(node, "body", None) or []
-        simple_body = (
-            len(group) == 1
-            and isinstance(statement, _PRUNABLE)
-            and isinstance(getattr(statement, "body", None), cst.IndentedBlock)
-            and isinstance(inner, list)
-            and bool(inner)
-            and not getattr(node, "orelse", None)
-        )
-        if simple_body and not self.hot(first, _span(inner[0])[0] - 1):
-            body = self.block(list(statement.body.body), inner)
-            if body is not None:
-                return statement.with_changes(body=statement.body.with_changes(body=body))
-        return statement.visit(self.transformer)
-
-
-_PRUNABLE = (cst.FunctionDef, cst.ClassDef, cst.With, cst.For, cst.While, cst.If)
-
-
-def _span(node: ast.stmt) -> tuple[int, int]:
-    decorators = getattr(node, "decorator_list", [])
-    return min([node.lineno, *(d.lineno for d in decorators)]), node.end_lineno or node.lineno
-
-
-def _groups(nodes: list[ast.stmt]) -> list[list[ast.stmt]]:
-    """ast statements grouped as libcst sees them: `a = 1; b = 2` on one line is one statement."""
-    groups: list[list[ast.stmt]] = []
-    for node in nodes:
-        if groups and _span(node)[0] == _span(groups[-1][-1])[1]:
-            groups[-1].append(node)
-        else:
-            groups.append([node])
-    return groups
+    def hooks(self, rules: tuple[PythonRule, ...]) -> HookTable:
+        """The rules' hooks by node type, in rule order (built once per set of rules)."""
+        table = self._hooks.get(rules)
+        if table is None:
+            table = self._hooks[rules] = HookTable(
+                [(rule.candidates, {t: getattr(rule, m) for t, m in rule.hooks().items()}) for rule in rules]
+            )
+        return table
 
 
 def report_unparseable(source: str, cell: Cell, ctx: Context, error: cst.ParserSyntaxError) -> None:
@@ -329,7 +280,7 @@ def bound_names(notebook: Notebook) -> frozenset[str]:
         if name not in text:
             continue
         pattern = _TOP_BINDINGS.get(name) or _TOP_BINDINGS.setdefault(name, _top_binding(name))
-        if any(pattern.search(line) for line in text.split("\n") if name in line):
+        if _any_line(pattern, name, text):
             found.add(name)
     return frozenset(found)
 

@@ -14,8 +14,13 @@ _MAGIC = re.compile(
 )
 
 
+_ANY_MAGIC = re.compile(_MAGIC.pattern, re.M)
+
+
 def magic_lines(source: str) -> list[int]:
     """0-based indexes of the lines that start with an IPython line magic or shell escape."""
+    if _ANY_MAGIC.search(source) is None:
+        return []  # no line could be one: skip the scan
     found = []
     in_string: str | None = None
     depth = 0

@@ -77,9 +77,12 @@ class Masked:
 
 
 def mask(source: str) -> Masked:
-    lines = source.split("\n")
     masked = Masked(source)
-    for index in magic_lines(source):
+    indexes = magic_lines(source)
+    if not indexes:
+        return masked
+    lines = source.split("\n")
+    for index in indexes:
         line = lines[index]
         indent = line[: len(line) - len(line.lstrip())]
         original = [line]

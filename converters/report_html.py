@@ -8,6 +8,7 @@ from __future__ import annotations
 from html import escape
 
 from emrlab.converters.findings import Severity
+from emrlab.converters.model import JSON
 from emrlab.converters.report import BatchReport, readiness
 
 _STYLE = """
@@ -32,8 +33,9 @@ q.addEventListener('input',apply);s.addEventListener('change',apply);
 """
 
 
-def render_html(report: BatchReport) -> str:
-    data = report.to_json()
+def render_html(report: BatchReport, data: JSON | None = None) -> str:
+    """The report as one HTML page; `data` is `report.to_json()` when the caller has it already."""
+    data = report.to_json() if data is None else data
     summary = data["summary"]
     counts = summary["findings"]
     parts = [

@@ -92,9 +92,14 @@ def _code_only(sql: str) -> str:
             out.append(ch + " " * (min(j, n) - i - 1) + (ch if j < n else ""))
             i = j + 1
         else:
-            out.append(ch)
-            i += 1
+            found = _SPECIAL.search(sql, i + 1)  # plain text up to the next comment or quote
+            end = n if found is None else found.start()
+            out.append(sql[i:end])
+            i = end
     return "".join(out)[:n]
+
+
+_SPECIAL = re.compile(r"--|/\*|['\"]")
 
 
 def _with_using_delta(statement: str) -> str | None:

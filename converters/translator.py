@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 from emrlab.converters.config import Options
 from emrlab.converters.findings import Finding
+from emrlab.converters.jsonout import json_copy
 from emrlab.converters.magics import split_magic
 from emrlab.converters.model import Cell, Notebook, Origin
 from emrlab.converters.pyengine import LibcstRewriter, bound_names
@@ -106,7 +106,7 @@ def translate_cell(cell: Cell, ctx: Context) -> list[OutCell]:
             ):
                 out_cell.source = f"%%pyspark\n{out_cell.source}"
     if out and cell.metadata:
-        out[0].metadata = {**copy.deepcopy(cell.metadata), **out[0].metadata}
+        out[0].metadata = {**json_copy(cell.metadata), **out[0].metadata}
     if cell.title:
         for out_cell in out:
             out_cell.metadata.setdefault("emrlab", {})["title"] = cell.title

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import json
 import re
 from collections import Counter
 from typing import Any
 
 from emrlab.converters.config import Target
+from emrlab.converters.jsonout import dumps, json_copy
 from emrlab.converters.model import JSON, Notebook
 from emrlab.converters.targets import kernel
 from emrlab.converters.translate import OutCell
@@ -38,7 +37,7 @@ def notebook_json(notebook: Notebook, translation: Translation, target: Target) 
         "metadata": {
             "kernelspec": kernelspec,
             "language_info": language_info,
-            "emrlab": copy.deepcopy(previous) if isinstance(previous, dict) else meta,
+            "emrlab": json_copy(previous) if isinstance(previous, dict) else meta,
         },
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -53,7 +52,7 @@ def _cells(out_cells: list[OutCell]) -> list[JSON]:
         origin = out.origin
         key = (origin.path, origin.cell) if origin else ("", None)
         seen_origins[key] += 1
-        metadata = copy.deepcopy(out.metadata)
+        metadata = json_copy(out.metadata)
         emrlab = metadata.setdefault("emrlab", {})
         if origin is not None:
             emrlab.setdefault("origin", origin.to_json())
@@ -107,7 +106,7 @@ def validate(nb: JSON) -> None:
 
 def notebook_bytes(nb: JSON) -> bytes:
     """Serialise like Jupyter does (indent 1, UTF-8, trailing newline) so diffs stay small."""
-    return (json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    return (dumps(nb, sort_keys=True) + "\n").encode("utf-8")
 
 
 def script_text(notebook: Notebook, translation: Translation) -> str:

@@ -7,6 +7,8 @@ import ast
 import functools
 import json
 import sys
+from collections import deque
+from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
@@ -42,7 +44,7 @@ class Imports(PythonRule):
     uses_ast = True
 
     def check(self, tree: ast.Module, rc: RuleContext) -> None:
-        for node in ast.walk(tree):
+        for node in _statements(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     _check(alias.name, node, rc)
@@ -52,6 +54,22 @@ class Imports(PythonRule):
                         _check(f"databricks.{alias.name}", node, rc)
                 else:
                     _check(node.module, node, rc)
+
+
+_BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def _statements(tree: ast.Module) -> Iterator[ast.AST]:
+    """The statements of `tree` in `ast.walk`'s order (breadth first) without visiting expressions:
+    only statements, `except` clauses and `case` blocks hold statements."""
+    todo: deque[ast.AST] = deque([tree])
+    while todo:
+        node = todo.popleft()
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                todo.extend(item for item in value if isinstance(item, _BLOCKS))
+        yield node
 
 
 def _check(module: str, node: ast.stmt, rc: RuleContext) -> None:
