@@ -219,6 +219,8 @@ class LibcstRewriter:
             report_unparseable(source, cell, ctx, parsed.module)
             return source
         module = parsed.module
+        if masked.lines:
+            flag_shell_paths(["\n".join(lines) for lines in masked.lines.values()], cell, ctx)
         if not any(c in source for c in self.candidates):
             return source  # the prefilter: nothing any rule looks for
         active = [r for r in self.enabled(ctx) if any(c in source for c in r.candidates)]
@@ -259,6 +261,16 @@ class LibcstRewriter:
                 [(rule.candidates, {t: getattr(rule, m) for t, m in rule.hooks().items()}) for rule in rules]
             )
         return table
+
+
+def flag_shell_paths(texts: Iterable[str], cell: Cell, ctx: Context) -> None:
+    """Databricks paths in shell or IPython lines: shell tools cannot reach S3, so flag, never rewrite."""
+    from emrlab.converters.pathmap import PATH
+    from emrlab.converters.rules.paths import ShellPath
+
+    for text in texts:
+        for match in PATH.finditer(text):
+            ctx.flag(ShellPath, cell, f"shell command uses the Databricks path {match.group(0)!r}")
 
 
 def report_unparseable(source: str, cell: Cell, ctx: Context, error: cst.ParserSyntaxError) -> None:

@@ -29,7 +29,13 @@ from emrlab.converters.rules.library import DbutilsObject, InstallPyPI, RestartP
 from emrlab.converters.rules.markdown import MarkdownCell
 from emrlab.converters.rules.notebooks import ContextSecret, NotebookContext, NotebookWorkflow
 from emrlab.converters.rules.parameters import WidgetParameters
-from emrlab.converters.rules.paths import DatabricksDatasets, DatabricksPaths, FusePath, UnmappedPath
+from emrlab.converters.rules.paths import (
+    DatabricksDatasets,
+    DatabricksPaths,
+    FusePath,
+    ShellPath,
+    UnmappedPath,
+)
 from emrlab.converters.rules.platform import AutoLoader, MlflowDatabricks, TaskValues
 from emrlab.converters.rules.python import PipInstall, PythonCell
 from emrlab.converters.rules.run import RunInline
@@ -89,6 +95,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             LibraryReplaced,
             UnityCatalog,
             ScalaDatabricksApi,
+            ShellPath,
             TableFormatUnclear,
             PipInstall,
             WidgetParameters,

@@ -121,3 +121,16 @@ class FusePath(Rule):
     fix = (
         "use fsspec/s3fs (pandas reads s3:// with s3fs installed) or mount the bucket with Mountpoint for S3"
     )
+
+
+class ShellPath(Rule):
+    """Shell commands (`%sh` cells, `!cmd` lines) that touch `/dbfs/...`, `/mnt/...` or other
+    Databricks paths: on EMR those paths do not exist, and shell tools cannot read `s3://` URLs, so no
+    rewrite is safe."""
+
+    id = "EMR133"
+    name = "shell-databricks-path"
+    message = "a shell command uses a Databricks path"
+    severity = Severity.WARNING
+    fix = "use `aws s3 ls/cp` with the S3 location, or emrlab.runtime.fs from Python"
+    examples = (Example("!ls -la /dbfs/tmp/out", ("!ls -la /dbfs/tmp/out",)),)

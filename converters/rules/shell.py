@@ -32,4 +32,7 @@ class ShellCell(CellRule):
     examples = (Example("%sh\nls /tmp | head -3", (shell_code("ls /tmp | head -3"),)),)
 
     def translate(self, cell: Cell, magic: MagicCell, ctx: Context) -> list[OutCell]:
+        from emrlab.converters.pyengine import flag_shell_paths
+
+        flag_shell_paths([magic.text], cell, ctx)
         return [OutCell("code", shell_code(magic.text), cell.origin)]
