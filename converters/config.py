@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -15,11 +16,13 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 from emrlab.converters.findings import Severity
 
-Target = Literal["emr-studio", "jupyter", "script"]
-TARGETS: tuple[Target, ...] = ("emr-studio", "jupyter", "script")
+Target = Literal["emr-studio", "jupyter", "script", "emrlab"]
+TARGETS: tuple[Target, ...] = ("emr-studio", "jupyter", "script", "emrlab")
 FailOn = Literal["error", "warning", "info", "never"]
 
 MIB = 1024 * 1024
+# `%emr connect` modes (emrlab.magics); the `emrlab` target's notebooks connect with one of them.
+CONNECT_MODES = ("--local", "--cluster", "--serverless", "--url")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Options:
     select: tuple[str, ...] = ()  # rule ids, id prefixes (EMR1) or names; empty = all
     ignore: tuple[str, ...] = ()
     severity: tuple[tuple[str, str], ...] = ()  # (rule id or name, severity) overrides
+    connect: str = "--local"  # the `emrlab` target's `%emr connect` arguments
 
     def fails(self, severity: Severity) -> bool:
         return self.fail_on != "never" and severity >= Severity.parse(self.fail_on)
@@ -126,4 +130,28 @@ def options_from(config: dict[str, Any], **overrides: Any) -> Options:
         raise ConfigError(f"unknown --fail-on {options.fail_on!r}; use error, warning, info or never")
     if not isinstance(options.jobs, int) or options.jobs < 1:
         raise ConfigError(f"--jobs must be a positive integer, got {options.jobs!r}")
+    check_connect(options.connect)
     return options
+
+
+def check_connect(args: object) -> str:
+    """Validate `--connect ARGS` / `[convert] connect`: the arguments of one `%emr connect` line."""
+    example = 'e.g. connect = "--cluster j-XXXXXXXX" in emrlab.toml or --connect="--local"'
+    if not isinstance(args, str) or not args.strip() or "\n" in args or "\r" in args:
+        raise ConfigError(f"connect {args!r}: expected the arguments of one `%emr connect` line, {example}")
+    try:
+        words = shlex.split(args)
+    except ValueError as exc:
+        raise ConfigError(f"connect {args!r}: {exc}; quote it as a shell would, {example}") from None
+    if words[:2] == ["%emr", "connect"]:
+        raise ConfigError(f"connect {args!r}: give only the arguments after `%emr connect`, {example}")
+    secret = [w for w in words if w.split("=", 1)[0] in ("--token", "--password", "--secret")]
+    if secret:
+        raise ConfigError(
+            f"connect: {secret[0].split('=', 1)[0]} would write a secret into every notebook; %emr connect "
+            "reads tokens from EMRLAB_LIVY_TOKEN, the local endpoint's connection file or a prompt"
+        )
+    modes = [w.split("=", 1)[0] for w in words if w.split("=", 1)[0] in CONNECT_MODES]
+    if len(modes) != 1:
+        raise ConfigError(f"connect {args!r}: name exactly one of {', '.join(CONNECT_MODES)}, {example}")
+    return args

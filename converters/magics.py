@@ -24,6 +24,8 @@ CELL_MAGICS = {
     "fs": "fs",
     "run": "run",
 }
+# The `emrlab` target's cell magics (`%%emr`, `%%emr sql`, `%%emr scala`), read back as their language.
+EMR_CELL_MAGICS = {"": "python", "sql": "sql", "scala": "scala"}
 LANGUAGE_MAGICS = {"python", "sql", "scala", "r"}
 _MAGIC_LINE = re.compile(r"^[ \t]*(%{1,2})([A-Za-z][\w-]*)(?:[ \t]+(.*))?[ \t]*$")
 _BLANK_PREFIX = re.compile(r"^(?:[ \t]*\n)*")
@@ -59,6 +61,9 @@ def split_magic(source: str) -> MagicCell:
     if match is None:
         return MagicCell(None, "", "", source)
     percent, name, args = match.group(1), match.group(2), match.group(3) or ""
+    if name == "emr":  # only the exact forms emrlab writes; `%emr connect` and options are not cells
+        kind = EMR_CELL_MAGICS.get(args.strip()) if percent == "%%" else None
+        return MagicCell(kind, first.strip(), "", body) if kind else MagicCell(None, "", "", source)
     canonical = CELL_MAGICS.get(name)
     if canonical is None:
         return MagicCell(None, "", "", source)

@@ -6,10 +6,12 @@ the largest notebook. One entry failing (bad input, or a bug) is reported; the r
 
 from __future__ import annotations
 
+import gc
 import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,8 +125,35 @@ _PLAN: Plan | None = None
 _WORKSPACE: Workspace | None = None
 
 
+@contextmanager
+def few_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector rarely during a batch.
+
+    libcst builds hundreds of thousands of short-lived, acyclic nodes per notebook (freed by reference
+    counting); with Python's default thresholds the collector keeps re-scanning the long-lived workspace
+    and costs about a quarter of the batch. What exists is frozen out of the scans; young objects are
+    collected every 50,000 allocations instead of 700. The defaults come back afterwards.
+    """
+    thresholds = _collect_rarely()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def _collect_rarely() -> tuple[int, ...]:
+    """Freeze what exists, raise the thresholds; returns the old ones."""
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    return thresholds
+
+
 def _init_worker(batch: Plan) -> None:
     global _PLAN, _WORKSPACE
+    _collect_rarely()  # a worker lives for the batch only: nothing to restore
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it cancels the pool
     close_archives()  # a forked worker must not read through the parent's handles (shared file offset)
     _PLAN, _WORKSPACE = batch, batch.workspace()
@@ -151,8 +180,9 @@ def _results(batch: Plan) -> Iterator[EntryResult]:
     if jobs <= 1:
         workspace = batch.workspace()
         try:
-            for index in range(count):
-                yield convert_entry(batch, workspace, index)
+            with few_collections():
+                for index in range(count):
+                    yield convert_entry(batch, workspace, index)
         finally:
             close_archives()
         return

@@ -21,7 +21,8 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 from emrlab.converters.codegen import py_str
 from emrlab.converters.model import Cell, Notebook
 from emrlab.converters.pymask import Masked, mask, why_unparseable
-from emrlab.converters.pypass import ParseCache, RulePass
+from emrlab.converters.pypartial import NeedsWholeCell, Undo, parse_hot
+from emrlab.converters.pypass import ParseCache, RulePass, candidates_pattern
 from emrlab.converters.pysplice import quick_code
 from emrlab.converters.pywalk import HookTable
 from emrlab.converters.rulebase import Rule
@@ -31,6 +32,7 @@ from emrlab.converters.translate import Context
 DATABRICKS_NAMES = ("dbutils", "display", "displayHTML", "getArgument", "sqlContext", "table", "sql")
 RUNTIME = "emrlab.runtime"
 _HOOK = re.compile(r"^leave_([A-Z]\w*)$")
+_UNCHANGED = "\x00unchanged"  # the cell keeps its source (compared by identity)
 
 
 class PythonRule(Rule):
@@ -67,12 +69,13 @@ _HOOKS: dict[type[PythonRule], dict[str, str]] = {}
 class RuleContext:
     """What a Python rule sees of the cell it is rewriting: positions, scopes, flags, shared notes."""
 
-    def __init__(self, ctx: Context, cell: Cell, masked: Masked, wrapper: MetadataWrapper) -> None:
+    def __init__(self, ctx: Context, cell: Cell, masked: Masked, module: cst.Module, whole: bool = True) -> None:
+        """`module`: the cell's, or (not `whole`) only its hot statements' (`pypartial`)."""
         self.ctx = ctx
         self.cell = cell
         self.masked = masked
-        self.module = wrapper.module
-        self._wrapper = wrapper
+        self.module = module
+        self._whole = whole
         self._resolved: dict[type[Any], Any] = {}
         self.changed = False
         self._dbutils: dict[cst.Name, None] = {}  # Databricks `dbutils` names seen, in order
@@ -82,7 +85,10 @@ class RuleContext:
     def _metadata(self, provider: type[Any]) -> Any:
         """Metadata computed only when a rule first asks (positions and scopes cost more than parsing)."""
         if provider not in self._resolved:
-            self._resolved[provider] = self._wrapper.resolve(provider)
+            if not self._whole:
+                raise NeedsWholeCell(f"{provider.__name__} needs the whole cell")
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._resolved[provider] = wrapper.resolve(provider)
         return self._resolved[provider]
 
     def code(self, node: cst.CSTNode) -> str:
@@ -215,10 +221,11 @@ class LibcstRewriter:
             return source  # an IPython cell magic: not Python
         masked = mask(source)
         parsed = self._parsed.get(cell, masked.source)
-        if isinstance(parsed.module, cst.ParserSyntaxError):
+        tree = parsed.tree()
+        if tree is None and isinstance(parsed.module, cst.ParserSyntaxError):
             report_unparseable(source, cell, ctx, parsed.module)
             return source
-        module = parsed.module
+        undo = Undo(ctx)
         if masked.lines:
             flag_shell_paths(["\n".join(lines) for lines in masked.lines.values()], cell, ctx)
         if not any(c in source for c in self.candidates):
@@ -226,11 +233,24 @@ class LibcstRewriter:
         active = [r for r in self.enabled(ctx) if any(c in source for c in r.candidates)]
         if not active:
             return source
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        rc = RuleContext(ctx, cell, masked, wrapper)
+        if tree is not None and self._hot_only(masked.source, ctx, active):
+            code = self._hot(masked, cell, ctx, tree, active)
+            if code is not None:
+                return source if code is _UNCHANGED else masked.restore(code)
+            undo()  # redo the cell with the whole cell's module
+            masked = mask(source)
+            if masked.lines:
+                flag_shell_paths(["\n".join(lines) for lines in masked.lines.values()], cell, ctx)
+        module = parsed.module
+        if isinstance(module, cst.ParserSyntaxError):  # Python accepts what libcst does not
+            undo()
+            report_unparseable(source, cell, ctx, module)
+            return source
+        rc = RuleContext(ctx, cell, masked, module)
         visiting = tuple(r for r in active if not r.uses_ast)
         candidates = {c for r in visiting for c in r.candidates}
-        tree = parsed.tree() if len(visiting) < len(active) or _prune(masked.source, candidates) else None
+        if not (len(visiting) < len(active) or _prune(masked.source, candidates)):
+            tree = None
         for rule in active:
             if rule.uses_ast and tree is not None:
                 rule.check(tree, rc)
@@ -244,6 +264,50 @@ class LibcstRewriter:
             return source
         code = rule_pass.code(module, rewritten, masked.source) if rule_pass else rewritten.code
         return masked.restore(code)
+
+    def _hot_only(self, source: str, ctx: Context, active: list[PythonRule]) -> bool:
+        """Whether the pass may try the hot statements alone: no scope analysis will be needed (no
+        Databricks name the cell may bind), the fast walk does, and ast counts lines as str.split."""
+        if "\r" in source:
+            return False
+        for name in DATABRICKS_NAMES:
+            if name in source and name not in ctx.bound and _may_bind(name, source):
+                return False
+        visiting = tuple(r for r in active if not r.uses_ast)
+        return not visiting or not self.hooks(visiting).needs_full_visit
+
+    def _hot(
+        self, masked: Masked, cell: Cell, ctx: Context, tree: ast.Module, active: list[PythonRule]
+    ) -> str | None:
+        """The pass with libcst parsing only the cell's hot statements: the new masked code, or
+        `_UNCHANGED`, or None when only the whole cell's module gives the exact result."""
+        visiting = tuple(r for r in active if not r.uses_ast)
+        candidates = {c for r in visiting for c in r.candidates}
+        partial = parse_hot(masked.source, tree, candidates_pattern(frozenset(candidates)))
+        if partial is None:
+            return None
+        rc = RuleContext(ctx, cell, masked, partial.module, whole=False)
+        try:
+            for rule in active:
+                if rule.uses_ast:
+                    rule.check(tree, rc)
+            rewritten: cst.Module | None = partial.module
+            rule_pass = None
+            if visiting and partial.nodes:
+                rule_pass = RulePass(self.hooks(visiting), rc)
+                rewritten = rule_pass.run_hot(
+                    partial.module, partial.skip, partial.nodes, masked.source, candidates
+                )
+                if rewritten is None:
+                    return None
+            rc.finish()
+        except NeedsWholeCell:
+            return None
+        if not rc.changed:
+            return _UNCHANGED
+        if rule_pass is None or rewritten is None:
+            return masked.source
+        return rule_pass.patched(partial.module, rewritten, masked.source)
 
     def enabled(self, ctx: Context) -> list[PythonRule]:
         """The rules the options enable (asked once per selection)."""

@@ -25,23 +25,31 @@ from emrlab.converters.pywalk import HookTable, WalkContext, Walker
 
 
 class Parsed:
-    """A cell's libcst module (or why it does not parse) and, when first asked, its `ast`."""
+    """A cell's `ast` and, when first asked, its libcst module (or why it does not parse): Python's
+    parser is several times faster, and a cell whose hot statements are parsed alone needs no more."""
 
     def __init__(self, cell: object, source: str) -> None:
         self.cell = cell  # kept alive, so that its id names no other cell while cached
         self.source = source
-        try:
-            self.module: cst.Module | cst.ParserSyntaxError = cst.parse_module(source)
-        except cst.ParserSyntaxError as exc:
-            self.module = exc
+        self._module: cst.Module | cst.ParserSyntaxError | None = None
         self._tree: ast.Module | bool | None = False
+
+    @property
+    def module(self) -> cst.Module | cst.ParserSyntaxError:
+        """The whole cell's libcst module, or libcst's error."""
+        if self._module is None:
+            try:
+                self._module = cst.parse_module(self.source)
+            except cst.ParserSyntaxError as exc:
+                self._module = exc
+        return self._module
 
     def tree(self) -> ast.Module | None:
         """Python's `ast` of the cell (statement lines, imports), None if it does not parse."""
         if self._tree is False:
             try:
                 self._tree = ast.parse(self.source)
-            except (SyntaxError, ValueError):
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
                 self._tree = None
         assert self._tree is not True
         return self._tree
@@ -95,15 +103,32 @@ class RulePass:
             return module
         return module.with_changes(body=body)
 
+    def run_hot(
+        self, module: cst.Module, skip: int, nodes: list[ast.stmt], source: str, candidates: Collection[str]
+    ) -> Any:
+        """The pass over a module of the cell's hot statements (`pypartial`): `skip` placeholders, then
+        one statement per group of `nodes`, whose lines are those of `source`. None if libcst and ast
+        group the statements differently."""
+        pruner = _Pruner(source, self, candidates)
+        body = pruner.block(module.body[skip:], nodes, False)
+        if body is None:
+            return None
+        if all(new is old for new, old in zip(body, module.body[skip:], strict=True)):
+            return module
+        return module.with_changes(body=[*module.body[:skip], *body])
+
     def code(self, module: cst.Module, rewritten: cst.Module, source: str) -> str:
         """The new module's code: `source` patched where nodes were replaced, if that is exact."""
+        patched = self.patched(module, rewritten, source)
+        return rewritten.code if patched is None else patched
+
+    def patched(self, module: cst.Module, rewritten: cst.Module, source: str) -> str | None:
+        """`source` patched where nodes of `module` were replaced; None where that is not exact."""
         if rewritten is module:
             return source
         if self.walker.spliceable:
-            patched = splice(source, self.walker.replacements, code_of(module))
-            if patched is not None:
-                return patched
-        return rewritten.code
+            return splice(source, self.walker.replacements, code_of(module))
+        return None
 
 
 class _Transformer(cst.CSTTransformer):
@@ -126,7 +151,7 @@ class _Pruner:
     def __init__(self, source: str, rule_pass: RulePass, candidates: Collection[str]) -> None:
         self.source = source
         self.rule_pass = rule_pass
-        self.pattern = _candidates_pattern(frozenset(candidates))
+        self.pattern = candidates_pattern(frozenset(candidates))
         lines = source.split("\n")
         self.starts = [0, *itertools.accumulate(len(line) + 1 for line in lines)]  # of each line
 
@@ -174,7 +199,8 @@ class _Pruner:
 _PATTERNS: dict[frozenset[str], re.Pattern[str]] = {}
 
 
-def _candidates_pattern(candidates: frozenset[str]) -> re.Pattern[str]:
+def candidates_pattern(candidates: frozenset[str]) -> re.Pattern[str]:
+    """Any of `candidates` (compiled once per set)."""
     pattern = _PATTERNS.get(candidates)
     if pattern is None:
         alternatives = "|".join(re.escape(c) for c in sorted(candidates, key=len, reverse=True))

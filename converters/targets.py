@@ -47,7 +47,10 @@ _STUDIO_KERNELS: dict[str, tuple[JSON, JSON]] = {
 
 
 def kernel(target: Target, language: Language) -> tuple[JSON, JSON]:
-    """(kernelspec, language_info) for a notebook of `language` converted for `target`."""
+    """(kernelspec, language_info) for a notebook of `language` converted for `target`.
+
+    `jupyter` and `emrlab` notebooks always get the Python 3 kernel (`emrlab` runs Spark code remotely
+    through `%%emr` magics, Scala included); `script` has no kernel (its `.py` is not a notebook)."""
     if target == "emr-studio":
         spec, info = _STUDIO_KERNELS["python" if language == "sql" else language]
         return dict(spec), dict(info)
@@ -57,12 +60,16 @@ def kernel(target: Target, language: Language) -> tuple[JSON, JSON]:
 
 
 def extension(target: Target) -> str:
+    """`.py` for scripts, `.ipynb` for every notebook target (`emrlab` included)."""
     return ".py" if target == "script" else ".ipynb"
 
 
 def spark_session_cell(notebook: Notebook, target: Target, runtime: bool = False) -> OutCell | None:
-    """The cell that creates `spark` and `sc` (Databricks and Livy predefine them; Python kernels don't)."""
-    if target == "emr-studio":
+    """The cell that creates `spark` and `sc` (Databricks and Livy predefine them; Python kernels don't).
+
+    None for `emr-studio` and `emrlab`: their code runs in a Livy session, which defines both (the
+    `emrlab` target's `%load_ext` / `%emr connect` cells come from `emrlab.converters.remote`)."""
+    if target in ("emr-studio", "emrlab"):
         return None
     builder = f"SparkSession.builder.appName({py_str(notebook.name)})"
     if target == "jupyter":  # DataFrames shown as tables, as `display` does on Databricks

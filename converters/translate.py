@@ -48,6 +48,7 @@ class Notes:
     runtime_used: bool = False  # some cell calls emrlab.runtime: the setup cell imports it
     widgets_listed: bool = False  # getAll() is used: the parameters cell names its widgets
     hoisted_pip: list[str] = field(default_factory=list)  # %pip lines moved to the top (jupyter)
+    reads_sqldf: bool = False  # the notebook being written reads `_sqldf` (emrlab: SQL cells bind it)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from emrlab.converters.jsonout import json_copy
 from emrlab.converters.magics import split_magic
 from emrlab.converters.model import Cell, Notebook, Origin
 from emrlab.converters.pyengine import LibcstRewriter, bound_names
+from emrlab.converters.remote import local_cell, prologue, reads_sqldf, run_remotely
 from emrlab.converters.rules import PYTHON_RULES, RULE_FOR_MAGIC
 from emrlab.converters.rules.flags import HugeCell, UnknownMagic
 from emrlab.converters.rules.language import STUDIO_KERNEL_LANGUAGE
@@ -32,6 +33,7 @@ def translate_notebook(
     notebook: Notebook, options: Options, workspace: Workspace, rewrite_python: PythonRewriter | None = None
 ) -> Translation:
     ctx = Context(notebook, options, workspace, rewrite_python=rewrite_python or default_rewriter())
+    ctx.notes.reads_sqldf = options.target == "emrlab" and reads_sqldf(notebook)
     body = translate_cells(notebook, ctx)
     prologue = [cell for cell in _prologue(notebook, ctx) if cell is not None]
     return Translation(prologue + body, ctx.findings, ctx.requirements)
@@ -39,10 +41,14 @@ def translate_notebook(
 
 def _prologue(notebook: Notebook, ctx: Context) -> list[OutCell | None]:
     """Hoisted `%pip`, parameters and Spark session (or runtime setup) cells, unless the input already
-    has them (emrlab's own output)."""
+    has them (emrlab's own output). The `emrlab` target's are in `emrlab.converters.remote`."""
     roles = {cell.metadata.get("emrlab", {}).get("role") for cell in notebook.cells}
     tags = {tag for cell in notebook.cells for tag in cell.metadata.get("tags", ())}
     origin = Origin(notebook.source, None)
+    if ctx.target == "emrlab":  # no hoisted %pip: it becomes sc.install_pypi_package in place
+        parameters = None if "parameters" in tags else WidgetParameters.cell(notebook, ctx)
+        widgets = WidgetParameters.widgets(notebook, ctx)
+        return list(prologue(notebook, ctx, parameters, widgets, {r for r in roles if isinstance(r, str)}))
     pip = (
         OutCell("code", "\n".join(ctx.notes.hoisted_pip), origin, role="pip")
         if ctx.notes.hoisted_pip
@@ -82,7 +88,10 @@ def translate_cells(notebook: Notebook, ctx: Context) -> list[OutCell]:
 
 def translate_cell(cell: Cell, ctx: Context) -> list[OutCell]:
     """The output cells for one input cell; every one of them names the input cell as its origin."""
-    if cell.kind != "code":
+    local = local_cell(cell, ctx) if ctx.target == "emrlab" else None
+    if local is not None:
+        out = local
+    elif cell.kind != "code":
         out = [OutCell(cell.kind, cell.source, cell.origin, language=cell.kind)]
     elif _too_big(cell.source, ctx.options.limits.max_cell_bytes):
         size, limit = len(cell.source.encode()), ctx.options.limits.max_cell_bytes
@@ -105,6 +114,8 @@ def translate_cell(cell: Cell, ctx: Context) -> list[OutCell]:
                 and not out_cell.source.startswith("%%")
             ):
                 out_cell.source = f"%%pyspark\n{out_cell.source}"
+    if ctx.target == "emrlab" and local is None:  # Python runs in the remote session: %%emr cells
+        run_remotely(out)
     if out and cell.metadata:
         out[0].metadata = {**json_copy(cell.metadata), **out[0].metadata}
     if cell.title:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import json
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
+
+import fastjsonschema
 
 from emrlab.converters.config import Target
 from emrlab.converters.jsonout import dumps, json_copy
@@ -92,16 +97,29 @@ def _cell_id(wanted: str | None, key: tuple[str, int | None], role: str, nth: in
 
 
 def validate(nb: JSON) -> None:
-    """Raise ValueError if `nb` is not a valid nbformat 4.5 notebook (fastjsonschema, imported once)."""
+    """Raise ValueError if `nb` is not a valid nbformat 4.5 notebook.
+
+    nbformat's own schema file, compiled once with fastjsonschema. `import nbformat` is avoided: it imports
+    jsonschema, whose format checkers (rfc3987-syntax, pulled in by Jupyter) take seconds to build.
+    """
     global _validator
     if _validator is None:
-        from nbformat.validator import get_validator
-
-        _validator = get_validator(version=4, version_minor=5, name="fastjsonschema")  # type: ignore[no-untyped-call]
+        _validator = fastjsonschema.compile(json.loads(_NBFORMAT_SCHEMA.read_text(encoding="utf-8")))
     try:
-        _validator.validate(nb)
-    except Exception as exc:  # fastjsonschema's JsonSchemaException; nbformat wraps it differently by version
+        _validator(nb)
+    except fastjsonschema.JsonSchemaException as exc:
         raise ValueError(f"generated notebook is not valid nbformat: {exc}") from exc
+
+
+def _nbformat_schema() -> Path:
+    """nbformat's v4.5 schema file, found without importing nbformat."""
+    spec = importlib.util.find_spec("nbformat")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("nbformat is not installed: pip install nbformat")
+    return Path(next(iter(spec.submodule_search_locations))) / "v4" / "nbformat.v4.5.schema.json"
+
+
+_NBFORMAT_SCHEMA = _nbformat_schema()
 
 
 def notebook_bytes(nb: JSON) -> bytes:

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 
 
-@pytest.mark.parametrize("target", ["emr-studio", "jupyter", "script"])
+@pytest.mark.parametrize("target", ["emr-studio", "jupyter", "script", "emrlab"])
 def test_demo_workspace(
     target: str,
     tmp_path: Path,
@@ -50,9 +50,10 @@ def test_report_html_escapes_notebook_text(tmp_path: Path) -> None:
     assert html.count("<script>") == 1  # only the report's own filter script
 
 
-@pytest.mark.parametrize("target", ["jupyter", "emr-studio", "script"])
+@pytest.mark.parametrize("target", ["jupyter", "emr-studio", "script", "emrlab"])
 def test_generated_python_keeps_to_the_python_37_grammar(target: str) -> None:
-    """EMR 6.x nodes run Python 3.7: every Python cell emrlab writes must parse with its grammar."""
+    """EMR 6.x nodes run Python 3.7: every Python cell emrlab writes must parse with its grammar (for
+    the `emrlab` target: the body of each `%%emr` cell, and the local cells, which IPython runs)."""
     import json
 
     import libcst
@@ -69,7 +70,9 @@ def test_generated_python_keeps_to_the_python_37_grammar(target: str) -> None:
                 continue
             codes = [c["source"] for c in notebook["cells"] if c["cell_type"] == "code"]
         for code in codes:
-            if code.startswith(("%%sql", "%%scalaspark", "%%rspark", "%pip")):
+            if code.startswith("%%emr\n"):
+                code = code.removeprefix("%%emr\n")  # the rest runs in the remote session
+            if code.startswith(("%%sql", "%%scalaspark", "%%rspark", "%pip", "%%emr ", "%load_ext", "%emr ")):
                 continue  # not Python: a kernel magic
             libcst.parse_module(code, config=config)
             checked += 1

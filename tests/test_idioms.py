@@ -36,7 +36,7 @@ def tallies_for(target: str) -> dict[str, Tally]:
 
 
 def test_every_idiom_is_rewritten_or_flagged() -> None:
-    for target in ("jupyter", "script", "emr-studio"):
+    for target in ("jupyter", "script", "emr-studio", "emrlab"):
         tallies = tallies_for(target)
         assert {i.name for i in IDIOMS} <= set(tallies), "the fixture must hold every idiom"
         for name, tally in tallies.items():

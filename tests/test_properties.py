@@ -34,11 +34,12 @@ from hypothesis import strategies as st
 
 from emrlab.converters import Options, convert
 
-TARGETS = ("emr-studio", "jupyter", "script")
-NOTEBOOK_TARGETS = ("emr-studio", "jupyter")
+TARGETS = ("emr-studio", "jupyter", "script", "emrlab")
+NOTEBOOK_TARGETS = ("emr-studio", "jupyter", "emrlab")
 FORMATS = ("source", "dbc", "ipynb")
 SOURCE_EXTENSIONS = {"python": ".py", "sql": ".sql", "scala": ".scala"}
-PROLOGUE_ROLES = ("parameters", "spark-session", "setup", "pip")  # cells emrlab generates for the notebook
+# cells emrlab generates for the notebook
+PROLOGUE_ROLES = ("parameters", "spark-session", "setup", "pip", "send-parameters")
 # EMRLAB_PROPERTY_EXAMPLES=1000 for a longer search than the suite's default.
 SETTINGS = settings(
     max_examples=int(os.environ.get("EMRLAB_PROPERTY_EXAMPLES", "40")),
@@ -473,7 +474,8 @@ def test_every_input_cell_has_outputs_in_order(batch: Batch, target: str) -> Non
 @given(batch=batches())
 def test_unchanged_cells_are_byte_identical(batch: Batch, target: str) -> None:
     """Property 2: plain Python in Python notebooks (every target), the markdown of `%md` cells
-    (notebook targets), `%python` bodies for jupyter and Scala in Scala notebooks for EMR Studio."""
+    (notebook targets), `%python` bodies for jupyter and Scala in Scala notebooks for EMR Studio; for
+    the emrlab target the same code, after the `%%emr` / `%%emr scala` line that runs it remotely."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         run_convert(write_batch(batch, root / "in"), root / "out", target)
@@ -497,6 +499,13 @@ def _unchanged(spec: CellSpec, language: str, target: str) -> tuple[str, str] | 
     """(cell type, text) that `spec` must come out as on `target`, when the target keeps it as it is."""
     if spec.kind == "md" and spec.expected is not None:
         return ("markdown", spec.expected)
+    if target == "emrlab":
+        if spec.kind == "plain" and language in ("python", "scala"):
+            magic = "%%emr" if language == "python" else "%%emr scala"
+            return ("code", f"{magic}\n{spec.source}")
+        if spec.kind == "python" and spec.expected is not None:
+            return ("code", f"%%emr\n{spec.expected}")
+        return None
     if spec.kind == "plain" and language == "python":
         return ("code", spec.source)
     if spec.kind == "python" and target == "jupyter" and spec.expected is not None:

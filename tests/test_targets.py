@@ -28,6 +28,9 @@ def write_source(folder: Path, name: str, language: str, cell_texts: list[str]) 
         ("emr-studio", "r", "sparkrkernel"),
         ("jupyter", "python", "python3"),
         ("jupyter", "scala", "python3"),
+        ("emrlab", "python", "python3"),
+        ("emrlab", "sql", "python3"),
+        ("emrlab", "scala", "python3"),
     ],
 )
 def test_kernels_per_target(

@@ -47,15 +47,20 @@ class RunCycle(Rule):
 
 class CellNotRunnable(Rule):
     """The target's kernel cannot run this cell's language (Scala or R outside EMR Studio's Spark
-    kernels). The cell is kept verbatim (a raw cell in notebooks, a comment in scripts)."""
+    kernels; R in the `emrlab` target, whose `%%emr` magics run Python, SQL and Scala). The cell is kept
+    verbatim (a raw cell in notebooks, a comment in scripts)."""
 
     id = "EMR103"
     name = "cell-not-runnable"
     message = "the target cannot run this {language} cell; it is kept verbatim and will not run"
     severity = Severity.ERROR
-    fix = "convert with --target emr-studio (its Spark kernels run Scala and R), or port the cell to PySpark"
+    fix = (
+        "convert with --target emr-studio (its Spark kernels run Scala and R) or, for Scala, --target emrlab "
+        "(%%emr scala), or port the cell to PySpark"
+    )
     examples = (
         Example("%scala\nval n = spark.range(3).count()", ("%scala\nval n = spark.range(3).count()",)),
+        Example("%r\nx <- 1", ("%r\nx <- 1",), target="emrlab"),
     )
 
 

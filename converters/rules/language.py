@@ -1,4 +1,5 @@
-"""Scala and R cells: EMR Studio's Spark kernels run them; Python kernels and scripts cannot."""
+"""Scala and R cells: EMR Studio's Spark kernels run them, emrlab's `%%emr scala` runs Scala; Python
+kernels and scripts cannot."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from emrlab.converters.findings import Severity
 from emrlab.converters.magics import MagicCell
 from emrlab.converters.model import Cell
 from emrlab.converters.pathmap import PathMap, rewrite_text
+from emrlab.converters.remote import REMOTE_MAGIC
 from emrlab.converters.rulebase import Example, Rule
 from emrlab.converters.rules.flags import CellNotRunnable
 from emrlab.converters.rules.paths import DatabricksDatasets, UnmappedPath
@@ -23,7 +25,9 @@ STUDIO_KERNEL_LANGUAGE = {"python": "python", "sql": "python", "scala": "scala",
 class LanguageCell(CellRule):
     """A Scala or R cell (or a whole Scala/R notebook). EMR Studio's Spark kernel runs Scala natively,
     its SparkR kernel R, and any Spark kernel runs the other languages through `%%scalaspark` and
-    `%%rspark` in the same Spark session. Python kernels and scripts keep the cell verbatim, flagged."""
+    `%%rspark` in the same Spark session. The `emrlab` target runs Scala remotely with `%%emr scala`;
+    its magics have no R, so R cells are kept verbatim and flagged there, as in Python kernels and
+    scripts."""
 
     id = "EMR008"
     name = "language-cell"
@@ -33,6 +37,8 @@ class LanguageCell(CellRule):
         Example("%scala\nval n = 1", ("%%scalaspark\nval n = 1",), target="emr-studio"),
         Example("val n = 1", ("val n = 1",), target="emr-studio", language="scala"),
         Example("%r\nx <- 1", ("%%rspark\nx <- 1",), target="emr-studio", language="scala"),
+        Example("%scala\nval n = 1", ("%%emr scala\nval n = 1",), target="emrlab"),
+        Example("val n = 1", ("%%emr scala\nval n = 1",), target="emrlab", language="scala"),
     )
 
     def translate(self, cell: Cell, magic: MagicCell, ctx: Context) -> list[OutCell]:
@@ -43,6 +49,9 @@ class LanguageCell(CellRule):
             if STUDIO_KERNEL_LANGUAGE[ctx.kernel_language] == language:
                 return [OutCell("code", code, cell.origin, language=language)]
             return [OutCell("code", f"{STUDIO_MAGIC[language]}\n{code}", cell.origin, language=language)]
+        if ctx.target == "emrlab" and language == "scala":
+            code = _scala_r_text(code, cell, ctx)
+            return [OutCell("code", f"{REMOTE_MAGIC['scala']}\n{code}", cell.origin, language=language)]
         name = {"scala": "Scala", "r": "R"}[language]
         ctx.flag(
             CellNotRunnable,

@@ -21,8 +21,9 @@ from emrlab.converters.rulebase import Example
 class RestartPython(PythonRule):
     """Databricks needs `dbutils.library.restartPython()` after `%pip install` so the new packages load.
     A Jupyter kernel does not: the `%pip` lines move to a cell at the top of the notebook, before anything
-    is imported, and the restart goes. (EMR Studio installs with `sc.install_pypi_package`, scripts list
-    their packages in requirements.txt: neither restarts.)"""
+    is imported, and the restart goes. (EMR Studio and the `emrlab` target install with
+    `sc.install_pypi_package`, usable at once; scripts list their packages in requirements.txt: none of
+    them restarts.)"""
 
     id = "EMR017"
     name = "restart-python"
@@ -47,7 +48,7 @@ class RestartPython(PythonRule):
         if head is None or not rc.is_databricks(head):
             return updated
         rc.handled(call)
-        if rc.ctx.target != "jupyter":
+        if rc.ctx.target in ("emr-studio", "emrlab", "script"):
             return rc.remove(original, "not needed outside Databricks")
         for index, lines in sorted(rc.masked.lines.items()):
             if lines[0].lstrip().startswith(("%pip", "!pip", "pip ")):
@@ -57,7 +58,8 @@ class RestartPython(PythonRule):
 
 class InstallPyPI(PythonRule):
     """`dbutils.library.installPyPI(name, version=...)` was removed in DBR 11; the same install is `%pip`
-    in Jupyter, `sc.install_pypi_package` on EMR Studio and requirements.txt for scripts."""
+    in Jupyter, `sc.install_pypi_package` on EMR Studio and in the `emrlab` target's remote session,
+    and requirements.txt for scripts."""
 
     id = "EMR018"
     name = "install-pypi"
@@ -67,6 +69,11 @@ class InstallPyPI(PythonRule):
         Example('dbutils.library.installPyPI("faker", version="24.0")', ("%pip install faker==24.0",)),
         Example(
             'dbutils.library.installPyPI("faker")', ('sc.install_pypi_package("faker")',), target="emr-studio"
+        ),
+        Example(
+            'dbutils.library.installPyPI("faker")',
+            ('%%emr\nsc.install_pypi_package("faker")',),
+            target="emrlab",
         ),
     )
 
@@ -84,7 +91,7 @@ class InstallPyPI(PythonRule):
         requirement = f"{package}=={version}" if version else package
         if rc.ctx.target == "jupyter":
             return rc.remove(original, "", replacement=f"%pip install {requirement}")
-        if rc.ctx.target == "emr-studio":
+        if rc.ctx.target in ("emr-studio", "emrlab"):
             rc.replaced()
             return cst.Expr(
                 cst.Call(

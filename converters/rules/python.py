@@ -24,8 +24,9 @@ def _indent(line: str) -> str:
 
 class PipInstall(CellRule):
     """`%pip install` is notebook-scoped on Databricks. EMR Studio's equivalent is EMR's notebook-scoped
-    `sc.install_pypi_package` (installs on the cluster for this session); a Jupyter kernel keeps `%pip`;
-    a script cannot install, so its packages go to the batch's `requirements.txt`."""
+    `sc.install_pypi_package` (installs on the cluster for this session), and so is the `emrlab`
+    target's, inside `%%emr` (the packages belong in the remote session, not the local kernel); a
+    Jupyter kernel keeps `%pip`; a script cannot install, so its packages go to `requirements.txt`."""
 
     id = "EMR007"
     name = "pip-install"
@@ -42,11 +43,17 @@ class PipInstall(CellRule):
             ("# %pip install faker==24.0  (emrlab: added to requirements.txt)\nimport faker",),
             target="script",
         ),
+        Example(
+            "%pip install faker==24.0 --quiet",
+            ('%%emr\nsc.install_pypi_package("faker==24.0")',),
+            target="emrlab",
+        ),
     )
 
     @staticmethod
     def rewrite(line: str, cell: Cell, ctx: Context) -> str:
-        """The target's version of one `%pip`/`!pip`/`pip` line."""
+        """The target's version of one `%pip`/`!pip`/`pip` line (`emr-studio` and `emrlab`: EMR's
+        notebook-scoped `sc.install_pypi_package`)."""
         if ctx.target == "jupyter":
             return line
         indent, text = _indent(line), line.strip()
@@ -71,8 +78,9 @@ class PipInstall(CellRule):
 
 class PythonCell(CellRule):
     """Python cells are IPython cells on Databricks. In a Jupyter kernel every IPython line runs as it
-    is; EMR Studio's Livy sessions and scripts run plain Python, so `%pip` is translated, `!cmd` runs
-    through subprocess, and other line magics are commented out with a finding."""
+    is; Livy sessions (EMR Studio's, and the `emrlab` target's `%%emr` cells) and scripts run plain
+    Python, so `%pip` is translated, `!cmd` runs through subprocess, and other line magics are
+    commented out with a finding."""
 
     id = "EMR006"
     name = "python-cell"
@@ -83,11 +91,16 @@ class PythonCell(CellRule):
         Example("!ls /tmp", (shell_code("ls /tmp"),), target="script"),
         Example("%python\nx = 1", ("x = 1",), language="sql"),
         Example("%python\nx = 1", ("%%pyspark\nx = 1",), target="emr-studio", language="scala"),
+        Example(
+            "df = spark.range(3)\n!ls /tmp",
+            (f"%%emr\ndf = spark.range(3)\n{shell_code('ls /tmp')}",),
+            target="emrlab",
+        ),
     )
 
     def translate(self, cell: Cell, magic: MagicCell, ctx: Context) -> list[OutCell]:
         code = magic.text if magic.magic else magic.body
-        if ctx.target != "jupyter":
+        if ctx.target in ("emr-studio", "emrlab", "script"):  # no IPython there: translate its lines
             code = self._ipython_lines(code, cell, ctx)
         code = ctx.rewrite_python(code, cell, ctx)
         return [OutCell("code", code, cell.origin)]

@@ -1,4 +1,5 @@
-"""`%sql` cells and SQL-language notebooks: `%%sql` for EMR Studio, `spark.sql(...)` elsewhere."""
+"""`%sql` cells and SQL-language notebooks: `%%sql` for EMR Studio, `%%emr sql` for emrlab's magics,
+`spark.sql(...)` elsewhere."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from emrlab.converters.findings import Severity
 from emrlab.converters.magics import MagicCell
 from emrlab.converters.model import Cell
 from emrlab.converters.pathmap import PathMap, rewrite_text
+from emrlab.converters.remote import REMOTE_MAGIC, reads_sqldf
 from emrlab.converters.rulebase import Example, Rule
 from emrlab.converters.rules.delta import DeltaOnEmr
 from emrlab.converters.rules.paths import DatabricksDatasets, UnmappedPath
@@ -24,8 +26,10 @@ def sql_call(statement: str) -> str:
 
 class SqlCell(CellRule):
     """SQL runs in the notebook's Spark session. EMR Studio's kernels run `%%sql` cells natively, one
-    statement per cell; for Python kernels and scripts each statement becomes `spark.sql(...)`, the last
-    one's DataFrame bound to `_sqldf` (as Databricks does) and shown."""
+    statement per cell, and so do emrlab's `%%emr sql` cells (the `emrlab` target); for Python kernels
+    and scripts each statement becomes `spark.sql(...)`, the last one's DataFrame bound to `_sqldf` (as
+    Databricks does) and shown. The `emrlab` target writes that form too (inside `%%emr`) for a cell
+    with widget parameters and in a notebook that reads `_sqldf`, which `%%emr sql` does not bind."""
 
     id = "EMR002"
     name = "sql-cell"
@@ -60,6 +64,20 @@ class SqlCell(CellRule):
             target="script",
         ),
         Example("SELECT 2", ("%%sql\nSELECT 2",), target="emr-studio", language="sql"),
+        Example(
+            "%sql\nCREATE OR REPLACE TEMP VIEW v AS SELECT 1 AS one;\nSELECT * FROM v",
+            ("%%emr sql\nCREATE OR REPLACE TEMP VIEW v AS SELECT 1 AS one;", "%%emr sql\nSELECT * FROM v"),
+            target="emrlab",
+        ),
+        Example(
+            "SELECT * FROM sales WHERE day = '${day}'",
+            (
+                "%%emr\n_sqldf = spark.sql(emrlab.runtime.widgets.substitute("
+                "\"SELECT * FROM sales WHERE day = '${day}'\"))\nemrlab.runtime.display(_sqldf)",
+            ),
+            target="emrlab",
+            language="sql",
+        ),
         Example(
             "CREATE WIDGET TEXT day DEFAULT '2024-01-01';\nSELECT * FROM sales WHERE day = '${day}'",
             (
@@ -105,8 +123,10 @@ class SqlCell(CellRule):
         if not kept and not notes:
             return [OutCell("raw", cell.source, cell.origin, language="sql")]
         parametrised = any(a.dollar_params or a.marker_params for a in kept)
-        if ctx.target == "emr-studio" and not parametrised and not notes:
-            return [OutCell("code", f"%%sql\n{a.text}", cell.origin, language="sql") for a in kept]
+        sqldf = ctx.target == "emrlab" and (ctx.notes.reads_sqldf or reads_sqldf(ctx.notebook))
+        if ctx.target in ("emr-studio", "emrlab") and not parametrised and not notes and not sqldf:
+            line = REMOTE_MAGIC["sql"] if ctx.target == "emrlab" else "%%sql"
+            return [OutCell("code", f"{line}\n{a.text}", cell.origin, language="sql") for a in kept]
         lines = list(notes)
         if kept:
             lines += [_call(a, ctx) for a in kept[:-1]]

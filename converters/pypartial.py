@@ -1,0 +1,146 @@
+"""A libcst module of only the top-level statements of a cell that the rules may change.
+
+Parsing costs more than everything else the rules do, and most of a cell's text usually holds no
+candidate. So the cell's statements are found with Python's fast `ast`, and libcst parses only the hot
+ones (with whatever lies between them and the previous statement: comments, blank lines) into one
+module, in order. A rule sees the same nodes there as in the whole cell's module, because libcst gives
+every line the same owner in both:
+
+- a run of statements starting at the cell's first one keeps the cell's header; any other run follows
+  a placeholder `pass`, so the lines before its first statement stay that statement's `leading_lines`;
+- a boundary with a cold neighbour is cut only where every line between the two statements is empty
+  or a comment at column 0 (libcst gives those to the next statement, never to the previous block's
+  footer); elsewhere the neighbour is parsed too (it is not walked: it holds no candidate);
+- a run ending at the cell's last statement takes the rest of the cell (its footer).
+
+The new text is the cell's text with the replaced nodes' text swapped in (`pysplice`); where that is
+not exact, or a rule needs something of the whole cell (scopes), the caller parses the whole cell.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+from typing import NamedTuple
+
+import libcst as cst
+
+from emrlab.converters.translate import Context
+
+_CLEAN = re.compile(r"(?:#[^\n]*)?")  # a line libcst gives to the statement after it
+_PLACEHOLDER = "pass\n"
+
+
+class Partial(NamedTuple):
+    """The hot statements' module; `skip` placeholder statements lead it, then one statement for each
+    of the `nodes` groups (ast statements, as `pypass` groups them)."""
+
+    module: cst.Module
+    skip: int
+    nodes: list[ast.stmt]
+    chars: int  # how much of the cell's text libcst parsed
+
+
+def hot_statements(
+    source: str, tree: ast.Module, pattern: re.Pattern[str], most: float
+) -> tuple[str, int, list[ast.stmt]] | None:
+    """The text to parse, the number of placeholders it starts with, and the ast statements it holds;
+    None when that would be more than `most` of the cell's text (then parse the whole cell)."""
+    groups = _top_groups(tree.body)
+    if not groups:
+        return "", 0, []
+    lines = source.split("\n")
+    starts = [0, *itertools.accumulate(len(line) + 1 for line in lines)]
+
+    def offset(line: int) -> int:  # where 1-based `line` starts
+        return min(starts[min(line - 1, len(starts) - 1)], len(source))
+
+    hot = [pattern.search(source, offset(first), offset(last + 1)) is not None for first, last, _ in groups]
+    if not any(hot):
+        return "", 0, []
+    clean = [True] + [
+        all(_CLEAN.fullmatch(line) for line in lines[groups[i - 1][1] : groups[i][0] - 1])
+        for i in range(1, len(groups))
+    ]
+    taken = list(hot)
+    changed = True
+    while changed:  # a boundary that is not clean must not be cut: take both sides
+        changed = False
+        for i in range(1, len(groups)):
+            if not clean[i] and taken[i - 1] != taken[i]:
+                taken[i - 1] = taken[i] = changed = True
+    parts: list[str] = []
+    skip = 0
+    nodes: list[ast.stmt] = []
+    size = 0
+    for i, group in enumerate(groups):
+        if not taken[i]:
+            continue
+        start = 0 if i == 0 else offset(groups[i - 1][1] + 1)  # with the lines before it
+        if i and not taken[i - 1] and not parts:
+            parts.append(_PLACEHOLDER)
+            skip = 1
+        end = len(source) if i == len(groups) - 1 else offset(group[1] + 1)
+        parts.append(source[start:end])
+        size += end - start
+        nodes += group[2]
+    if size > most * len(source):
+        return None
+    return "".join(parts), skip, nodes
+
+
+def parse_hot(
+    source: str, tree: ast.Module, pattern: re.Pattern[str], most: float = 1.0
+) -> Partial | None:
+    """The module of the hot statements, or None when the whole cell should be parsed instead (most of
+    it is hot, or libcst refuses the part: let the whole cell's parse report it)."""
+    found = hot_statements(source, tree, pattern, most)
+    if found is None:
+        return None
+    text, skip, nodes = found
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError:
+        return None
+    return Partial(module, skip, nodes, len(text) - len(_PLACEHOLDER) * skip)
+
+
+def _top_groups(nodes: list[ast.stmt]) -> list[tuple[int, int, list[ast.stmt]]]:
+    """Top-level statements with their first and last lines, grouped as libcst sees them (`a; b`)."""
+    groups: list[tuple[int, int, list[ast.stmt]]] = []
+    for node in nodes:
+        decorators = getattr(node, "decorator_list", None)
+        first = min(node.lineno, *(d.lineno for d in decorators)) if decorators else node.lineno
+        last = node.end_lineno or node.lineno
+        if groups and first == groups[-1][1]:
+            groups[-1][2].append(node)
+            groups[-1] = (groups[-1][0], last, groups[-1][2])
+        else:
+            groups.append((first, last, [node]))
+    return groups
+
+
+class NeedsWholeCell(Exception):
+    """A rule asked for something only the whole cell's module has (scopes): parse it all and redo."""
+
+
+class Undo:
+    """What a cell's rule pass may change in its context, as it was, to undo a pass given up on."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.findings = len(ctx.findings)
+        self.requirements = len(ctx.requirements)
+        self.notes = dict(vars(ctx.notes))
+        self.hoisted = list(ctx.notes.hoisted_pip)
+        self.widgets = dict(ctx.widgets)
+
+    def __call__(self) -> None:
+        ctx = self.ctx
+        del ctx.findings[self.findings :]
+        del ctx.requirements[self.requirements :]
+        vars(ctx.notes).update(self.notes)
+        ctx.notes.hoisted_pip[:] = self.hoisted  # the same list: `%run` children share it
+        ctx.widgets.clear()
+        ctx.widgets.update(self.widgets)
