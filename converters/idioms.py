@@ -65,6 +65,13 @@ IDIOMS: tuple[Idiom, ...] = (
     Idiom("/FileStore", re.compile(r"(?<![\w:/.])/FileStore\b"), True),
     Idiom("/Volumes/", re.compile(r"(?<![\w:/.])/Volumes/"), True),
     Idiom("/databricks-datasets", re.compile(r"(?<![\w:/.])/databricks-datasets\b"), False),
+    # A Databricks path in a shell line (`!cmd`, `%sh`) cannot become s3://: shell tools do not read S3.
+    # It is its own idiom (flagged); the path idioms above count Python code only.
+    SHELL_PATH := Idiom(
+        "Databricks path in a shell line",
+        re.compile(r"(?<![\w:/.])(?:dbfs:/|/dbfs/|/mnt/|/FileStore\b|/Volumes/|/databricks-datasets\b)"),
+        False,
+    ),
 )
 
 
@@ -93,10 +100,10 @@ def tally_notebook(notebook: Notebook, translation: Translation, tallies: dict[s
         magic = split_magic(cell.source) if cell.kind == "code" else None
         if magic is None or (magic.magic or notebook.language) != "python":
             continue
-        before = _code(magic.text if magic.magic else magic.body)
-        after = _code("\n".join(outputs.get(index, [])))
+        before, shell = _split_shell(_code(magic.text if magic.magic else magic.body))
+        after, _ = _split_shell(_code("\n".join(outputs.get(index, []))))
         for idiom in IDIOMS:
-            found = len(idiom.pattern.findall(before))
+            found = len(idiom.pattern.findall(shell if idiom is SHELL_PATH else before))
             if not found:
                 continue
             # An idiom with no rewrite counts as flagged (or untouched) even when its line was commented out.
@@ -107,6 +114,14 @@ def tally_notebook(notebook: Notebook, translation: Translation, tallies: dict[s
                 tally.flagged += left
             else:
                 tally.untouched += left
+
+
+def _split_shell(text: str) -> tuple[str, str]:
+    """(Python lines, shell lines): `!cmd` and IPython line magics such as `%sh` are shell."""
+    python, shell = [], []
+    for line in text.split("\n"):
+        (shell if line.lstrip().startswith(("!", "%")) else python).append(line)
+    return "\n".join(python), "\n".join(shell)
 
 
 def _code(text: str) -> str:
