@@ -6,8 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.emrlab-installed
 TYPECHECK := $(VENV)/typecheck
+PY35 := .venv-pyspark35
+PY35_STAMP := $(PY35)/.emrlab-installed
 export SPARK_LOCAL_IP := 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
+SPARKMAGIC_NEEDS := hdijupyterutils autovizwidget ipywidgets notebook nest_asyncio cryptography "pandas<3"
 
 .PHONY: demo test lint typecheck pytest test-runtime-pyspark35 bench docs system-deps clean
 
@@ -29,12 +32,11 @@ typecheck: $(STAMP)
 	cd $(TYPECHECK) && ../bin/mypy --config-file ../../pyproject.toml -p emrlab
 	MYPYPATH=$(TYPECHECK) $(BIN)/mypy --config-file pyproject.toml benchmarks
 
-pytest: $(STAMP)
+# The pyspark 3.5 venv first: some tests run code there too (skipped only where it is absent).
+pytest: $(STAMP) $(PY35_STAMP)
 	$(BIN)/pytest
 
 # emrlab.runtime also runs on EMR 7's Spark: its tests again, in a venv with pyspark 3.5 (and pandas < 3).
-PY35 := .venv-pyspark35
-PY35_STAMP := $(PY35)/.emrlab-installed
 test-runtime-pyspark35: $(PY35_STAMP)
 	$(PY35)/bin/pytest -p no:cacheprovider tests/test_runtime_fs.py tests/test_runtime.py
 
@@ -60,6 +62,10 @@ $(STAMP): pyproject.toml | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[test]"
+	# sparkmagic (interop tests) without its Kerberos chain: gssapi has no wheel and needs libkrb5-dev
+	# to compile (Kerberos is the optional extra `emrlab[kerberos]`). Its other needs first, then it alone.
+	$(BIN)/python -m pip install -q $(SPARKMAGIC_NEEDS)
+	$(BIN)/python -m pip install -q --no-deps "sparkmagic==0.23.*" requests-kerberos pyspnego
 	touch $@
 
 clean:

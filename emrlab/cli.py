@@ -22,6 +22,9 @@ CONFIG_NAME = "emrlab.toml"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["livy"]:  # every option after `livy` is the endpoint's own (argparse would eat --help)
+        return _livy(argparse.Namespace(args=argv[1:]))
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -74,6 +77,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     bootstrap.set_defaults(run=_bootstrap)
 
+    livy = commands.add_parser(
+        "livy", help="run the local Livy-compatible endpoint (emrlab livy --help)", add_help=False
+    )
+    livy.add_argument("args", nargs=argparse.REMAINDER)
+    livy.set_defaults(run=_livy)
+
+    sparkmagic = commands.add_parser(
+        "sparkmagic-config", help="write a sparkmagic config for an EMR cluster or Serverless application"
+    )
+    where = sparkmagic.add_mutually_exclusive_group(required=True)
+    where.add_argument("--cluster", metavar="j-ID", help="an EMR cluster running Livy")
+    where.add_argument("--serverless", metavar="APP_ID", help="an EMR Serverless application (emr-6.14.0+)")
+    sparkmagic.add_argument("--execution-role", metavar="ARN", help="Serverless: the job execution role")
+    sparkmagic.add_argument("--region", help="AWS region (default: the AWS configuration's)")
+    sparkmagic.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    sparkmagic.add_argument(
+        "--auth", default="None", choices=("None", "Basic_Access", "Kerberos"), help="cluster Livy auth"
+    )
+    sparkmagic.add_argument("--username", help="Basic_Access user (sparkmagic asks for the password)")
+    sparkmagic.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="default $SPARKMAGIC_CONF_DIR or ~/.sparkmagic"
+    )
+    sparkmagic.set_defaults(run=_sparkmagic_config)
+
     explain = commands.add_parser("explain", help="explain one rule, with its examples")
     explain.add_argument("rule", metavar="ID", help="a rule id (EMR002) or name (sql-cell)")
     explain.set_defaults(run=_explain)
@@ -103,6 +130,11 @@ def _batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ignore", metavar="IDS", help="skip these rules (ids, prefixes or names, comma-separated)"
     )
+    parser.add_argument(
+        "--connect",
+        metavar="ARGS",
+        help='emrlab target: `%%emr connect` arguments (default "--local"), e.g. --connect="--cluster j-XXX"',
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
 
 
@@ -118,6 +150,7 @@ def _options(args: argparse.Namespace) -> Options:
         path_map=parse_path_map(args.path_map) or None,
         select=_rule_list(args.select),
         ignore=_rule_list(args.ignore),
+        connect=args.connect,
     )
 
 
@@ -256,4 +289,32 @@ def _bootstrap(args: argparse.Namespace) -> int:
         print(f"  aws s3 cp {args.requirements} {prefix}/requirements.txt")
     print(f"  aws s3 cp {args.output} {prefix}/{args.output.name}")
     print(f"then add the bootstrap action {prefix}/{args.output.name} to the cluster")
+    return 0
+
+
+def _livy(args: argparse.Namespace) -> int:
+    from emrlab.magics.server import main as serve
+
+    return serve(args.args)
+
+
+def _sparkmagic_config(args: argparse.Namespace) -> int:
+    from emrlab.aws.errors import AwsError
+    from emrlab.aws.sparkmagic_config import default_config_path, sparkmagic_config, write_sparkmagic_config
+
+    try:
+        config = sparkmagic_config(
+            cluster_id=args.cluster,
+            application_id=args.serverless,
+            region=args.region,
+            profile=args.profile,
+            execution_role=args.execution_role,
+            auth=args.auth,
+            username=args.username,
+        )
+    except AwsError as exc:
+        print(f"emrlab sparkmagic-config: {exc}", file=sys.stderr)
+        return 2
+    path = write_sparkmagic_config(config, args.output or default_config_path())
+    print(f"wrote {path} ({config['kernel_python_credentials']['url']})")
     return 0

@@ -19,6 +19,7 @@ from emrlab.converters import BatchReport, Options, convert
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 GOLDEN = Path(__file__).parent / "golden"
+pytest_plugins = ("livy_fixtures",)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
