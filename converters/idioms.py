@@ -118,7 +118,8 @@ def tally_notebook(notebook: Notebook, translation: Translation, tallies: dict[s
 
 def _split_shell(text: str) -> tuple[str, str]:
     """(Python lines, shell lines): `!cmd` and IPython line magics such as `%sh` are shell."""
-    python, shell = [], []
+    python: list[str] = []
+    shell: list[str] = []
     for line in text.split("\n"):
         (shell if line.lstrip().startswith(("!", "%")) else python).append(line)
     return "\n".join(python), "\n".join(shell)

@@ -25,8 +25,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["livy"]:  # every option after `livy` is the endpoint's own (argparse would eat --help)
         return _livy(argparse.Namespace(args=argv[1:]))
+    job_args: list[str] = []
+    if argv[:1] == ["submit"] and "--" in argv:  # the script's own arguments (argparse mangles `--`)
+        cut = argv.index("--")
+        argv, job_args = argv[:cut], argv[cut + 1 :]
     parser = _parser()
     args = parser.parse_args(argv)
+    if job_args:
+        args.job_args = job_args
     try:
         return int(args.run(args))
     except ConfigError as exc:
@@ -82,6 +88,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     livy.add_argument("args", nargs=argparse.REMAINDER)
     livy.set_defaults(run=_livy)
+
+    from emrlab.magics.submit import add_arguments as submit_arguments
+
+    submit = commands.add_parser(
+        "submit",
+        help="run FILE.py as a batch job (EMR Serverless, a cluster step or the local endpoint)",
+        usage="emrlab submit FILE.py (--serverless APP | --cluster J_ID | --local) [options] [-- ARGS]",
+    )
+    submit_arguments(submit)
+    submit.set_defaults(run=_submit, job_args=[])
 
     sparkmagic = commands.add_parser(
         "sparkmagic-config", help="write a sparkmagic config for an EMR cluster or Serverless application"
@@ -317,4 +333,25 @@ def _sparkmagic_config(args: argparse.Namespace) -> int:
         return 2
     path = write_sparkmagic_config(config, args.output or default_config_path())
     print(f"wrote {path} ({config['kernel_python_credentials']['url']})")
+    return 0
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from emrlab.aws.errors import AwsError
+    from emrlab.magics.connect import resolve
+    from emrlab.magics.errors import EmrError
+    from emrlab.magics.submit import submit
+
+    def local_endpoint() -> object:
+        return resolve(argparse.Namespace(local=True, connection_file=args.connection_file))
+
+    def on_state(state: str) -> None:
+        print(f"{args.file}: {state}", file=sys.stderr, flush=True)
+
+    try:
+        summary = submit(args, args.job_args, on_state=on_state, local_endpoint=local_endpoint)
+    except (EmrError, AwsError) as exc:
+        print(f"emrlab submit: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(summary.lines()))
     return 0
