@@ -18,11 +18,17 @@ from typing import Any, ClassVar
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
-from emrlab.converters.codegen import py_str
 from emrlab.converters.model import Cell, Notebook
 from emrlab.converters.pymask import Masked, mask, why_unparseable
-from emrlab.converters.pypartial import NeedsWholeCell, Undo, parse_hot
-from emrlab.converters.pypass import ParseCache, RulePass, candidates_pattern
+from emrlab.converters.pynodes import argument as argument
+from emrlab.converters.pynodes import dotted as dotted
+from emrlab.converters.pynodes import expression as expression
+from emrlab.converters.pynodes import literal as literal
+from emrlab.converters.pynodes import root_name as root_name
+from emrlab.converters.pynodes import string_value as string_value
+from emrlab.converters.pynodes import with_func as with_func
+from emrlab.converters.pypartial import Undo, WholeCellNeededError, parse_hot
+from emrlab.converters.pypass import ParseCache, Parsed, RulePass, candidates_pattern
 from emrlab.converters.pysplice import quick_code
 from emrlab.converters.pywalk import HookTable
 from emrlab.converters.rulebase import Rule
@@ -69,7 +75,9 @@ _HOOKS: dict[type[PythonRule], dict[str, str]] = {}
 class RuleContext:
     """What a Python rule sees of the cell it is rewriting: positions, scopes, flags, shared notes."""
 
-    def __init__(self, ctx: Context, cell: Cell, masked: Masked, module: cst.Module, whole: bool = True) -> None:
+    def __init__(
+        self, ctx: Context, cell: Cell, masked: Masked, module: cst.Module, whole: bool = True
+    ) -> None:
         """`module`: the cell's, or (not `whole`) only its hot statements' (`pypartial`)."""
         self.ctx = ctx
         self.cell = cell
@@ -86,7 +94,7 @@ class RuleContext:
         """Metadata computed only when a rule first asks (positions and scopes cost more than parsing)."""
         if provider not in self._resolved:
             if not self._whole:
-                raise NeedsWholeCell(f"{provider.__name__} needs the whole cell")
+                raise WholeCellNeededError(f"{provider.__name__} needs the whole cell")
             wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
             self._resolved[provider] = wrapper.resolve(provider)
         return self._resolved[provider]
@@ -234,7 +242,7 @@ class LibcstRewriter:
         if not active:
             return source
         if tree is not None and self._hot_only(masked.source, ctx, active):
-            code = self._hot(masked, cell, ctx, tree, active)
+            code = self._hot(masked, cell, ctx, parsed, active)
             if code is not None:
                 return source if code is _UNCHANGED else masked.restore(code)
             undo()  # redo the cell with the whole cell's module
@@ -266,24 +274,27 @@ class LibcstRewriter:
         return masked.restore(code)
 
     def _hot_only(self, source: str, ctx: Context, active: list[PythonRule]) -> bool:
-        """Whether the pass may try the hot statements alone: no scope analysis will be needed (no
-        Databricks name the cell may bind), the fast walk does, and ast counts lines as str.split."""
+        """Whether the pass may try the hot statements alone: the fast walk does (libcst's full visit
+        is not needed) and ast counts lines as str.split does. (A rule needing scopes, when the cell
+        may bind a Databricks name, makes the pass start again with the whole cell.)"""
         if "\r" in source:
             return False
-        for name in DATABRICKS_NAMES:
-            if name in source and name not in ctx.bound and _may_bind(name, source):
-                return False
         visiting = tuple(r for r in active if not r.uses_ast)
         return not visiting or not self.hooks(visiting).needs_full_visit
 
     def _hot(
-        self, masked: Masked, cell: Cell, ctx: Context, tree: ast.Module, active: list[PythonRule]
+        self, masked: Masked, cell: Cell, ctx: Context, parsed: Parsed, active: list[PythonRule]
     ) -> str | None:
         """The pass with libcst parsing only the cell's hot statements: the new masked code, or
         `_UNCHANGED`, or None when only the whole cell's module gives the exact result."""
         visiting = tuple(r for r in active if not r.uses_ast)
         candidates = {c for r in visiting for c in r.candidates}
-        partial = parse_hot(masked.source, tree, candidates_pattern(frozenset(candidates)))
+        tree = parsed.tree()
+        assert tree is not None
+        key = frozenset(candidates)
+        if key not in parsed.hot:  # a notebook inlined by several `%run`s: parsed once
+            parsed.hot[key] = parse_hot(masked.source, tree, candidates_pattern(key))
+        partial = parsed.hot[key]
         if partial is None:
             return None
         rc = RuleContext(ctx, cell, masked, partial.module, whole=False)
@@ -301,7 +312,7 @@ class LibcstRewriter:
                 if rewritten is None:
                     return None
             rc.finish()
-        except NeedsWholeCell:
+        except WholeCellNeededError:
             return None
         if not rc.changed:
             return _UNCHANGED
@@ -369,58 +380,3 @@ def _top_binding(name: str) -> re.Pattern[str]:
 
 
 _TOP_BINDINGS: dict[str, re.Pattern[str]] = {}
-
-
-# --- helpers shared by the rules -----------------------------------------------------------------
-
-_EXPRESSIONS: dict[str, cst.BaseExpression] = {}
-
-
-def expression(code: str) -> cst.BaseExpression:
-    """A parsed expression (cached): `expression("emrlab.runtime.fs.ls")`."""
-    if code not in _EXPRESSIONS:
-        _EXPRESSIONS[code] = cst.parse_expression(code)
-    return _EXPRESSIONS[code]
-
-
-def dotted(node: cst.BaseExpression) -> str | None:
-    """`a.b.c` for an attribute chain ending in a name, else None."""
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if not isinstance(node, cst.Name):
-        return None
-    parts.append(node.value)
-    return ".".join(reversed(parts))
-
-
-def root_name(node: cst.BaseExpression) -> cst.Name | None:
-    while isinstance(node, (cst.Attribute, cst.Call, cst.Subscript)):
-        node = node.func if isinstance(node, cst.Call) else node.value
-    return node if isinstance(node, cst.Name) else None
-
-
-def string_value(node: cst.BaseExpression | None) -> str | None:
-    """The value of a plain string literal (not an f-string, not concatenated), else None."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
-
-
-def argument(call: cst.Call, position: int, keyword: str) -> cst.Arg | None:
-    """The argument given at `position` or as `keyword=`."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    return positional[position] if position < len(positional) else None
-
-
-def with_func(call: cst.Call, code: str) -> cst.Call:
-    return call.with_changes(func=expression(code))
-
-
-def literal(value: str) -> cst.SimpleString:
-    return cst.SimpleString(py_str(value))

@@ -28,7 +28,6 @@ import libcst as cst
 
 from emrlab.converters.translate import Context
 
-_CLEAN = re.compile(r"(?:#[^\n]*)?")  # a line libcst gives to the statement after it
 _PLACEHOLDER = "pass\n"
 
 
@@ -59,16 +58,20 @@ def hot_statements(
     hot = [pattern.search(source, offset(first), offset(last + 1)) is not None for first, last, _ in groups]
     if not any(hot):
         return "", 0, []
-    clean = [True] + [
-        all(_CLEAN.fullmatch(line) for line in lines[groups[i - 1][1] : groups[i][0] - 1])
-        for i in range(1, len(groups))
-    ]
+    clean: dict[int, bool] = {}  # boundary before group i -> whether it may be cut
+
+    def cut(i: int) -> bool:
+        if i not in clean:
+            gap = lines[groups[i - 1][1] : groups[i][0] - 1]
+            clean[i] = all(not line or line[0] == "#" for line in gap)
+        return clean[i]
+
     taken = list(hot)
     changed = True
     while changed:  # a boundary that is not clean must not be cut: take both sides
         changed = False
         for i in range(1, len(groups)):
-            if not clean[i] and taken[i - 1] != taken[i]:
+            if taken[i - 1] != taken[i] and not cut(i):
                 taken[i - 1] = taken[i] = changed = True
     parts: list[str] = []
     skip = 0
@@ -90,9 +93,7 @@ def hot_statements(
     return "".join(parts), skip, nodes
 
 
-def parse_hot(
-    source: str, tree: ast.Module, pattern: re.Pattern[str], most: float = 1.0
-) -> Partial | None:
+def parse_hot(source: str, tree: ast.Module, pattern: re.Pattern[str], most: float = 1.0) -> Partial | None:
     """The module of the hot statements, or None when the whole cell should be parsed instead (most of
     it is hot, or libcst refuses the part: let the whole cell's parse report it)."""
     found = hot_statements(source, tree, pattern, most)
@@ -121,7 +122,7 @@ def _top_groups(nodes: list[ast.stmt]) -> list[tuple[int, int, list[ast.stmt]]]:
     return groups
 
 
-class NeedsWholeCell(Exception):
+class WholeCellNeededError(Exception):
     """A rule asked for something only the whole cell's module has (scopes): parse it all and redo."""
 
 

@@ -33,6 +33,7 @@ class Parsed:
         self.source = source
         self._module: cst.Module | cst.ParserSyntaxError | None = None
         self._tree: ast.Module | bool | None = False
+        self.hot: dict[frozenset[str], Any] = {}  # candidates -> its hot statements' parse (`pypartial`)
 
     @property
     def module(self) -> cst.Module | cst.ParserSyntaxError:

@@ -1,0 +1,59 @@
+"""libcst node helpers shared by the Python rules: cached parsed expressions, dotted names, literals."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from emrlab.converters.codegen import py_str
+
+_EXPRESSIONS: dict[str, cst.BaseExpression] = {}
+
+
+def expression(code: str) -> cst.BaseExpression:
+    """A parsed expression (cached): `expression("emrlab.runtime.fs.ls")`."""
+    if code not in _EXPRESSIONS:
+        _EXPRESSIONS[code] = cst.parse_expression(code)
+    return _EXPRESSIONS[code]
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    """`a.b.c` for an attribute chain ending in a name, else None."""
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
+def root_name(node: cst.BaseExpression) -> cst.Name | None:
+    while isinstance(node, (cst.Attribute, cst.Call, cst.Subscript)):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return node if isinstance(node, cst.Name) else None
+
+
+def string_value(node: cst.BaseExpression | None) -> str | None:
+    """The value of a plain string literal (not an f-string, not concatenated), else None."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def argument(call: cst.Call, position: int, keyword: str) -> cst.Arg | None:
+    """The argument given at `position` or as `keyword=`."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    return positional[position] if position < len(positional) else None
+
+
+def with_func(call: cst.Call, code: str) -> cst.Call:
+    return call.with_changes(func=expression(code))
+
+
+def literal(value: str) -> cst.SimpleString:
+    return cst.SimpleString(py_str(value))
