@@ -556,3 +556,12 @@ def test_dbutils_facade() -> None:
         notebook,
     )
     assert dbutils.library.restartPython() is None
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_ipython_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Magics tests leave an in-process IPython shell behind; tests of plain-Python behaviour (scripts,
+    spark-submit) must not see it."""
+    shell_module = sys.modules.get("IPython.core.interactiveshell")
+    if shell_module is not None:
+        monkeypatch.setattr(shell_module.InteractiveShell, "_instance", None)
