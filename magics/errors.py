@@ -12,11 +12,14 @@ EmrError(Exception)
   StatementCancelled      a statement was cancelled (Ctrl-C or by someone else)
   WaitTimeout             a bounded wait ran out (.what, .seconds)
 ```
+`SparkError` (not an EmrError) is what a failed cell raises into IPython, named after the remote exception.
 No message, repr or attribute holds a credential: the HTTP layer redacts the secrets it knows.
 """
 
 from __future__ import annotations
 
+import functools
+import keyword
 from typing import Any
 
 
@@ -110,3 +113,30 @@ class WaitTimeout(EmrError):  # noqa: N818 (names fixed by the contract)
         self.what = what
         self.seconds = seconds
         self.last_state = last_state
+
+
+class SparkError(Exception):
+    """What a failed `%%emr` cell raises into IPython: `spark_error(StatementError)` names a subclass after
+    the remote exception (AnalysisException, Py4JJavaError ...), so nbclient and papermill report that name,
+    and `_render_traceback_` makes IPython show the remote traceback only, not emrlab's frames."""
+
+    def __init__(self, error: StatementError) -> None:
+        super().__init__(f"the Spark statement failed: {error}")
+        self.error = error
+
+    def _render_traceback_(self) -> list[str]:
+        lines = [line.rstrip("\n") for line in self.error.traceback]
+        return [*lines, str(self)]
+
+
+@functools.lru_cache(maxsize=64)
+def _spark_error_class(name: str) -> type[SparkError]:
+    return type(name, (SparkError,), {"__module__": "emrlab.magics.errors", "__doc__": SparkError.__doc__})
+
+
+def spark_error(error: StatementError) -> SparkError:
+    """A SparkError whose class is named after the remote exception (its last dotted part)."""
+    name = error.ename.rsplit(".", 1)[-1].strip()
+    return _spark_error_class(name if name.isidentifier() and not keyword.iskeyword(name) else "SparkError")(
+        error
+    )

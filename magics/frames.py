@@ -157,10 +157,15 @@ def arrow_to_frame(table: Any) -> pd.DataFrame:
     for index, (name, column) in enumerate(zip(names, table.columns, strict=True)):
         t = column.type
         has_null = column.null_count > 0
+        # Vectorised conversions (no Python object per value) with the JSON path's dtypes.
         if pa.types.is_integer(t) and has_null:
-            series = pd.Series(pd.array(column.to_pylist(), dtype=f"Int{t.bit_width}"), name=name)
+            nullable = pd.api.types.pandas_dtype(
+                f"{'UInt' if pa.types.is_unsigned_integer(t) else 'Int'}{t.bit_width}"
+            )
+            series = pd.Series(column.to_pandas(types_mapper={t: nullable}.get), name=name)
         elif pa.types.is_boolean(t):
-            series = pd.Series(column.to_pylist(), dtype="boolean" if has_null else "bool", name=name)
+            mapper = (lambda _: pd.BooleanDtype()) if has_null else None
+            series = pd.Series(column.to_pandas(types_mapper=mapper), name=name)
         elif pa.types.is_date(t):
             series = column.to_pandas(date_as_object=False, coerce_temporal_nanoseconds=True)
             series = pd.Series(series, name=name).astype("datetime64[ns]")
@@ -171,7 +176,9 @@ def arrow_to_frame(table: Any) -> pd.DataFrame:
             else:
                 series = series.astype("datetime64[ns]")
         elif pa.types.is_string(t) or pa.types.is_large_string(t):
-            series = pd.Series(column.to_pylist(), dtype=object, name=name)
+            series = pd.Series(column.to_pandas(), name=name)
+            if series.dtype != object:  # pandas 3 infers its string dtype; the JSON path gives object
+                series = series.astype(object).where(series.notna(), None)
         elif pa.types.is_null(t):
             series = pd.Series([None] * len(column), dtype=object, name=name)
         else:

@@ -37,7 +37,13 @@ log = logging.getLogger(__name__)
 
 FIRST_POLL = 0.0015
 MAX_POLL = 0.5
+GENTLE_UNTIL = 0.05  # below this the poll delay grows x1.4 (a statement of a few ms is seen soon), then x2
 SESSION_CHECK_EVERY = 15.0  # seconds between session GETs during a long statement (heartbeat + death check)
+
+
+def next_poll_delay(delay: float) -> float:
+    """The statement poll's next delay: x1.4 below GENTLE_UNTIL, x2 above, never over MAX_POLL."""
+    return min(delay * (1.4 if delay < GENTLE_UNTIL else 2.0), MAX_POLL)
 
 
 class LivyClient:
@@ -166,10 +172,11 @@ class LivyClient:
     ) -> StatementResult:
         """Poll until the statement is available/error/cancelled and return it (does not raise on error).
 
-        Tight poll: the first GET after ~1.5 ms, then doubling up to 0.5 s, so a trivial statement finishes
-        in a few ms. No session GET before or per poll; only every 15 s of a long wait (heartbeat, and a
-        SessionFailed if the session died). KeyboardInterrupt propagates: cancel with `cancel()` (or use
-        `run`, which does). WaitTimeout after `timeout` seconds (None: no bound).
+        Tight poll (`next_poll_delay`): the first GET after ~1.5 ms, growing x1.4 up to 50 ms, then doubling
+        up to 0.5 s, so a trivial statement is seen within a few ms of finishing. No session GET before or
+        per poll; only every 15 s of a long wait (heartbeat, and a SessionFailed if the session died).
+        KeyboardInterrupt propagates: cancel with `cancel()` (or use `run`, which does). WaitTimeout after
+        `timeout` seconds (None: no bound).
         """
         start = self._clock()
         next_session_check = start + SESSION_CHECK_EVERY
@@ -198,7 +205,7 @@ class LivyClient:
                         state=info.state,
                         log=info.log,
                     )
-            delay = min(delay * 2, MAX_POLL)
+            delay = next_poll_delay(delay)
             if timeout is not None:
                 delay = max(0.0, min(delay, start + timeout - now))
 

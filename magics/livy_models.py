@@ -13,6 +13,7 @@ __all__ = [
     "BatchSpec",
     "SessionInfo",
     "SessionSpec",
+    "SparkResources",
     "StatementResult",
 ]
 
@@ -21,41 +22,10 @@ STATEMENT_DONE_STATES = frozenset({"available", "error", "cancelled"})
 BATCH_DONE_STATES = frozenset({"success", "dead", "killed", "error"})
 
 
-def _common_body(spec: SessionSpec | BatchSpec) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    pairs = (
-        ("name", spec.name),
-        ("driverMemory", spec.driver_memory),
-        ("driverCores", spec.driver_cores),
-        ("executorMemory", spec.executor_memory),
-        ("executorCores", spec.executor_cores),
-        ("numExecutors", spec.num_executors),
-        ("queue", spec.queue),
-        ("proxyUser", spec.proxy_user),
-    )
-    body.update({key: value for key, value in pairs if value is not None})
-    for key, values in (
-        ("jars", spec.jars),
-        ("pyFiles", spec.py_files),
-        ("files", spec.files),
-        ("archives", spec.archives),
-    ):
-        if values:
-            body[key] = list(values)
-    conf = {str(k): str(v) for k, v in spec.conf.items()}
-    if spec.packages:
-        existing = conf.get("spark.jars.packages")
-        conf["spark.jars.packages"] = ",".join([*([existing] if existing else []), *spec.packages])
-    if conf:
-        body["conf"] = conf
-    return body
+@dataclass(kw_only=True)
+class SparkResources:
+    """Spark settings shared by sessions and batches, and their part of Livy's body (None left out)."""
 
-
-@dataclass
-class SessionSpec:
-    """What `POST /sessions` creates; `.to_json()` gives Livy's body (camelCase, None fields left out)."""
-
-    kind: str = "pyspark"
     name: str | None = None
     conf: dict[str, str] = field(default_factory=dict)
     driver_memory: str | None = None
@@ -68,14 +38,50 @@ class SessionSpec:
     files: list[str] = field(default_factory=list)
     archives: list[str] = field(default_factory=list)
     packages: list[str] = field(default_factory=list)
-    heartbeat_timeout: int | None = None
-    ttl: str | None = None
     queue: str | None = None
     proxy_user: str | None = None
 
+    def resources_body(self) -> dict[str, Any]:
+        """The shared part of the request body."""
+        pairs = (
+            ("name", self.name),
+            ("driverMemory", self.driver_memory),
+            ("driverCores", self.driver_cores),
+            ("executorMemory", self.executor_memory),
+            ("executorCores", self.executor_cores),
+            ("numExecutors", self.num_executors),
+            ("queue", self.queue),
+            ("proxyUser", self.proxy_user),
+        )
+        body: dict[str, Any] = {key: value for key, value in pairs if value is not None}
+        for key, values in (
+            ("jars", self.jars),
+            ("pyFiles", self.py_files),
+            ("files", self.files),
+            ("archives", self.archives),
+        ):
+            if values:
+                body[key] = list(values)
+        conf = {str(k): str(v) for k, v in self.conf.items()}
+        if self.packages:
+            existing = conf.get("spark.jars.packages")
+            conf["spark.jars.packages"] = ",".join([*([existing] if existing else []), *self.packages])
+        if conf:
+            body["conf"] = conf
+        return body
+
+
+@dataclass
+class SessionSpec(SparkResources):
+    """What `POST /sessions` creates; `.to_json()` gives Livy's body."""
+
+    kind: str = "pyspark"
+    heartbeat_timeout: int | None = None
+    ttl: str | None = None
+
     def to_json(self) -> dict[str, Any]:
         """The Livy request body."""
-        body: dict[str, Any] = {"kind": self.kind, **_common_body(self)}
+        body: dict[str, Any] = {"kind": self.kind, **self.resources_body()}
         if self.heartbeat_timeout is not None:
             body["heartbeatTimeoutInSecond"] = int(self.heartbeat_timeout)
         if self.ttl is not None:
@@ -84,30 +90,16 @@ class SessionSpec:
 
 
 @dataclass
-class BatchSpec:
+class BatchSpec(SparkResources):
     """What `POST /batches` creates (spark-submit-like); `.to_json()` gives Livy's body."""
 
     file: str
     class_name: str | None = None
     args: list[str] = field(default_factory=list)
-    name: str | None = None
-    conf: dict[str, str] = field(default_factory=dict)
-    driver_memory: str | None = None
-    driver_cores: int | None = None
-    executor_memory: str | None = None
-    executor_cores: int | None = None
-    num_executors: int | None = None
-    jars: list[str] = field(default_factory=list)
-    py_files: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    archives: list[str] = field(default_factory=list)
-    packages: list[str] = field(default_factory=list)
-    queue: str | None = None
-    proxy_user: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The Livy request body."""
-        body: dict[str, Any] = {"file": self.file, **_common_body(self)}
+        body: dict[str, Any] = {"file": self.file, **self.resources_body()}
         if self.class_name:
             body["className"] = self.class_name
         if self.args:

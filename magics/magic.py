@@ -18,7 +18,7 @@ from IPython.core.magic_arguments import MagicArgumentParser
 
 from emrlab.magics import configure, connect, credentials, display, manage, submit
 from emrlab.magics.cells import CellOptions, CellRunner
-from emrlab.magics.errors import AuthError, EmrError, StatementError
+from emrlab.magics.errors import AuthError, EmrError, StatementError, spark_error
 from emrlab.magics.registry import Registry
 
 LINE_COMMANDS = (
@@ -161,9 +161,7 @@ class EmrMagics(Magics):
         try:
             return self._dispatch(line, cell)
         except StatementError as exc:
-            if exc.traceback:
-                sys.stderr.write("".join(exc.traceback).rstrip("\n") + "\n")
-            raise UsageError(f"the Spark statement failed: {exc}") from None
+            raise spark_error(exc) from None
         except EmrError as exc:
             raise UsageError(str(exc)) from None
         except Exception as exc:

@@ -333,3 +333,84 @@ def test_connect_timeout_on_post_is_retried() -> None:
     http._session.mount("http://", adapter)
     assert http.post("/sessions", {"kind": "pyspark"}) == {"id": 7}
     assert adapter.calls == 2 and len(waits) == 1
+
+
+# ---- the environment: read once, still honoured ------------------------------------------------------------
+
+
+class _ProxyRecorder(threading.Thread):
+    """A real HTTP forward proxy stand-in on 127.0.0.1: answers every request itself with `{}` and records
+    the request line (a proxied request carries the absolute URL)."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        lines: list[str] = []
+        self.lines = lines
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                lines.append(self.requestline)
+                body = b'{"sessions": [], "via": "proxy"}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        super().__init__(target=self.server.serve_forever, daemon=True)
+
+
+@pytest.fixture
+def proxy() -> Iterator[_ProxyRecorder]:
+    recorder = _ProxyRecorder()
+    recorder.start()
+    yield recorder
+    recorder.server.shutdown()
+    recorder.server.server_close()
+
+
+def test_http_proxy_from_the_environment_is_used(
+    proxy: _ProxyRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY is read when the client is made (not per request) and every request goes through it."""
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with HttpClient("http://livy.example.invalid:8998") as http:
+        monkeypatch.delenv("HTTP_PROXY")  # already read: the client keeps using the proxy
+        assert http.get("/sessions")["via"] == "proxy"
+        assert http.get("/sessions/7")["via"] == "proxy"
+    assert proxy.lines == [
+        "GET http://livy.example.invalid:8998/sessions HTTP/1.1",
+        "GET http://livy.example.invalid:8998/sessions/7 HTTP/1.1",
+    ]
+
+
+def test_no_proxy_bypasses_the_proxy(
+    proxy: _ProxyRecorder, local_livy: LocalLivy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with client_for(local_livy) as http:
+        assert "via" not in http.get("/sessions")
+    assert proxy.lines == []
+
+
+def test_ca_bundle_from_the_environment_is_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """REQUESTS_CA_BUNDLE is honoured as requests would honour it (read once, when the client is made)."""
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    with HttpClient("https://livy.example.invalid") as http:
+        assert http.verify == str(bundle)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with HttpClient("https://livy.example.invalid", verify=str(bundle)) as http:
+        assert http.verify == str(bundle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import itertools
 from typing import Any
 
 import pytest
@@ -284,3 +285,16 @@ def test_infos_and_statement_results_from_json() -> None:
 def test_wait_timeout_message_says_what_to_do() -> None:
     err = WaitTimeout("session 1 to become idle", 5.0, last_state="starting")
     assert "5 s" in str(err) and "starting" in str(err) and "timeout" in str(err)
+
+
+def test_statement_poll_is_gentle_while_short_then_doubles_to_the_cap() -> None:
+    from emrlab.magics.livy import FIRST_POLL, GENTLE_UNTIL, MAX_POLL, next_poll_delay
+
+    delays = [FIRST_POLL]
+    while delays[-1] < MAX_POLL:
+        delays.append(next_poll_delay(delays[-1]))
+    short = [d for d in delays if d < GENTLE_UNTIL]
+    assert all(b / a == pytest.approx(1.4) for a, b in itertools.pairwise(short))
+    assert sum(short) < 0.2, "a statement of 50 ms must be seen within a few polls of its end"
+    assert delays[-1] == MAX_POLL and next_poll_delay(MAX_POLL) == MAX_POLL
+    assert len(delays) < 25

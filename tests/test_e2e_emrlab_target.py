@@ -135,9 +135,9 @@ def test_converted_notebook_runs_under_papermill_on_the_local_endpoint(
     print(f"papermill run: {time.monotonic() - started:.1f} s")
     error = failure.value
     assert f"SELECT * FROM {MISSING_TABLE}" in error.source  # papermill names the cell that raised
-    # The magic reports a Spark failure as an IPython UsageError, which IPython prints on stderr instead
-    # of sending an `error` output, so papermill's ename/evalue stay generic ("CellExecutionError", "");
-    # the Spark exception is in the cell's stderr.
+    # The failed cell raises a SparkError named after the remote exception: papermill reports it as is.
+    assert error.ename == "AnalysisException", (error.ename, error.evalue)
+    assert MISSING_TABLE in error.evalue and "emrlab" not in "".join(error.traceback)
 
     notebook = read_notebook(executed)
     connect = output_text(_cell(notebook, "%emr connect --local"))

@@ -21,6 +21,7 @@ from IPython.utils.capture import capture_output
 from livy_fixtures import LivyFactory, bearer_http
 
 import emrlab.magics
+from emrlab.magics.errors import SparkError
 from emrlab.magics.server.launch import LocalLivy
 
 pytestmark = pytest.mark.slow
@@ -109,13 +110,15 @@ def test_png_and_table_outputs_are_displayed(ip: InteractiveShell) -> None:
     assert "<table" in outputs[0].data["text/html"] and "2 rows" in outputs[0].data["text/html"]
 
 
-def test_spark_error_fails_the_cell_with_one_line(ip: InteractiveShell) -> None:
+def test_spark_error_fails_the_cell_with_the_remote_exception(ip: InteractiveShell) -> None:
     result, captured = run(ip, "%%emr\nspark.sql('SELECT * FROM no_such_table').count()")
-    assert not result.success and type(result.error_in_exec) is UsageError
-    assert "the Spark statement failed" in str(result.error_in_exec)
-    assert "no_such_table" in str(result.error_in_exec)
-    assert "Traceback" in captured.stderr  # the remote one, printed once
-    assert "magic.py" not in captured.stderr  # not ours
+    error = result.error_in_exec
+    assert not result.success and isinstance(error, SparkError)
+    assert type(error).__name__ == "AnalysisException"  # what nbclient/papermill report as ename
+    assert "the Spark statement failed" in str(error) and "no_such_table" in str(error)
+    shown = captured.stdout + captured.stderr
+    assert shown.count("Traceback") == 1  # the remote one, once
+    assert "magic.py" not in shown and "emrlab" not in shown  # not our frames
     assert ok(ip, "%%emr\n1 + 1").stdout.strip() == "2"  # the session lives on
 
 
