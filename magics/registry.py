@@ -26,6 +26,7 @@ from emrlab.magics.errors import (
     SessionNotFound,
     StatementError,
 )
+from emrlab.magics.heartbeat import Heartbeat
 from emrlab.magics.http import HttpClient
 from emrlab.magics.livy import LivyClient
 from emrlab.magics.livy_models import SESSION_FAILED_STATES, SessionInfo, SessionSpec, StatementResult
@@ -96,6 +97,7 @@ class Registry:
         self._lock = threading.Lock()
         self._local_servers: list[Any] = []
         self._atexit_registered = False
+        self.heartbeat = Heartbeat(self.client_for)
 
     # ---- lookup -------------------------------------------------------------------------------------
     def get(self, name: str | None = None) -> Entry:
@@ -209,9 +211,13 @@ class Registry:
         return SessionSpec(conf=conf, **settings)
 
     def start(self, entry: Entry, *, on_state: Callable[[str], None] | None = None) -> None:
-        """Create the session and wait until idle; a session that fails to start is deleted, not left over."""
-        info = entry.client.create_session(self.spec(entry))
+        """Create the session and wait until idle; a session that fails to start is deleted, not left over.
+        With a heartbeat timeout, the session is kept alive by heartbeats while this shell lives."""
+        spec = self.spec(entry)
+        info = entry.client.create_session(spec)
         entry.session_id, entry.created, entry.info = info.id, True, info
+        if spec.heartbeat_timeout:
+            self.heartbeat.watch(entry.name, entry.endpoint, info.id, spec.heartbeat_timeout)
         where = entry.endpoint.label or entry.endpoint.url
         self.notice(f"starting session {entry.name!r} (Livy id {info.id}) on {where}")
         try:
@@ -320,6 +326,8 @@ class Registry:
             self.notice(f"could not delete Livy session {entry.session_id} of {entry.name!r}: {exc}")
 
     def _forget(self, entry: Entry, *, delete: bool) -> None:
+        if self.heartbeat.watched().get(entry.name) == entry.session_id:
+            self.heartbeat.forget(entry.name)
         if delete and entry.created:
             self._delete_quietly(entry)
         self.entries.pop(entry.name, None)
@@ -338,6 +346,7 @@ class Registry:
     def cleanup(self) -> list[str]:
         """Delete every session this shell created, stop local endpoints it started; returns what it did."""
         done: list[str] = []
+        self.heartbeat.stop()
         with self._lock:
             for entry in list(self.entries.values()):
                 if entry.created and entry.session_id is not None:

@@ -311,3 +311,28 @@ def test_cleanup_deletes_what_we_created(
     assert "deleted session 'main'" in ok(ip, "%emr cleanup").stdout
     assert sid not in [s["id"] for s in livy_sessions(http, livy)]
     assert not registry(ip).entries
+
+
+@pytest.mark.timeout(180)
+def test_heartbeats_keep_a_session_alive_only_while_the_shell_lives(
+    ip: InteractiveShell, http: requests.Session, livy: LocalLivy
+) -> None:
+    """With --heartbeat-timeout the server reaps a session no client asks for; our heartbeat thread keeps
+    it alive while the shell lives, and once heartbeats stop (a killed kernel) the server deletes it."""
+    ok(ip, "%emr configure --heartbeat-timeout 3")
+    try:
+        ok(ip, f"%emr connect --url {livy.url} --connection-file {livy.connection_file} --name hb")
+    finally:
+        ok(ip, "%emr configure --reset")
+    beats = registry(ip).heartbeat
+    sid = beats.watched()["hb"]
+    time.sleep(8)  # well past the 3 s timeout, with no cell run
+    assert sid in {s["id"] for s in livy_sessions(http, livy)}, "the heartbeats did not keep it alive"
+    assert ok(ip, "%%emr -s hb\n40 + 2").stdout.strip() == "42"
+    beats.stop()  # what a dead kernel does: nothing
+    deadline = time.monotonic() + 30
+    while sid in {s["id"] for s in livy_sessions(http, livy)}:
+        assert time.monotonic() < deadline, "the server kept a session nobody heartbeats"
+        time.sleep(0.5)
+    ok(ip, "%emr delete hb")
+    assert "hb" not in registry(ip).entries and "hb" not in beats.watched()
