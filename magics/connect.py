@@ -143,7 +143,7 @@ def _local(args: Any, prompt: credentials.Prompt | None) -> Endpoint:
     started = None
     if running is None:
         try:
-            running = started = launch.start_local_livy(connection_file=path)
+            running = started = launch.start_local_livy(connection_file=path, exit_with_parent=True)
         except RuntimeError as exc:
             raise EndpointError(
                 f"{exc}\nRun `emrlab livy` in a terminal to see why, then connect again"

@@ -117,3 +117,49 @@ def test_idle_timeout_deletes_the_session(livy_factory: LivyFactory) -> None:
     wait_until(gone, 60, "the idle session to expire")
     assert time.monotonic() - last_used >= 4.0
     wait_until(lambda: descendants(livy.pid) == [], 30, "the expired session's processes to exit")
+
+
+def test_a_kernels_endpoint_stops_when_the_kernel_is_killed(tmp_path: Any) -> None:
+    """`%emr connect --local` starts the endpoint with exit_with_parent: SIGKILL the process that started it
+    (a kernel stand-in) and the endpoint stops too, removing its connection file; no JVM is involved."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    connection = tmp_path / "livy.json"
+    starter = (
+        "import sys, time\n"
+        "from emrlab.magics.server.launch import start_local_livy\n"
+        f"livy = start_local_livy(connection_file={str(connection)!r}, exit_with_parent=True)\n"
+        "print(livy.process.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    kernel = subprocess.Popen([sys.executable, "-c", starter], stdout=subprocess.PIPE, text=True)
+    try:
+        assert kernel.stdout is not None
+        server_pid = int(kernel.stdout.readline())
+        info = json.loads(connection.read_text())
+        assert info["pid"] == server_pid and alive([server_pid])
+        assert requests.get(f"{info['url']}/sessions", timeout=5).status_code == 401  # it serves
+        os.kill(kernel.pid, signal.SIGKILL)
+        kernel.wait(10)
+        wait_until(lambda: not alive([server_pid]), timeout=20, what="the endpoint to stop with its kernel")
+        assert not connection.exists()
+    finally:
+        if kernel.poll() is None:
+            kernel.kill()
+            kernel.wait()
+
+
+def test_connection_file_location_from_the_environment(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from emrlab.magics.server import default_connection_file
+
+    chosen = tmp_path / "elsewhere" / "livy.json"
+    monkeypatch.setenv("EMRLAB_LIVY_CONNECTION_FILE", str(chosen))
+    assert default_connection_file() == chosen
+    monkeypatch.delenv("EMRLAB_LIVY_CONNECTION_FILE")
+    assert default_connection_file().name == "livy-connection.json"

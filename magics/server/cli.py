@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--connection-file", type=Path, help="where to write the connection file")
     parser.add_argument("--faults", help="fault injection JSON (the keys of POST /_emrlab/faults)")
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr (never their secrets)")
+    parser.add_argument(
+        "--exit-with-parent", action="store_true", help="stop when the process that started it dies"
+    )
     return parser
 
 
@@ -109,6 +112,15 @@ async def serve(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
     reaper = PeriodicCallback(sessions.expire_idle, 1000)
     reaper.start()
+    if args.exit_with_parent:  # a dead parent (even SIGKILLed) re-parents us: stop with it
+        parent = os.getppid()
+
+        def stop_if_orphaned() -> None:
+            if os.getppid() != parent:
+                print("emrlab livy: the process that started it is gone; stopping", file=sys.stderr)
+                stop.set()
+
+        PeriodicCallback(stop_if_orphaned, 1000).start()
     try:
         write_connection_file(connection_file, info)
         print(

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+CONNECTION_FILE_ENV = "EMRLAB_LIVY_CONNECTION_FILE"
+
 
 def runtime_dir() -> Path:
     """The user's runtime folder for emrlab ($XDG_RUNTIME_DIR/emrlab, else ~/.local/share/emrlab/runtime)."""
@@ -17,8 +19,10 @@ def runtime_dir() -> Path:
 
 
 def default_connection_file() -> Path:
-    """Where `emrlab livy` writes its connection file unless told otherwise."""
-    return runtime_dir() / "livy-connection.json"
+    """Where `emrlab livy` writes (and `%emr connect --local` reads) its connection file unless told
+    otherwise: $EMRLAB_LIVY_CONNECTION_FILE, else livy-connection.json in Jupyter's runtime directory."""
+    chosen = os.environ.get(CONNECTION_FILE_ENV)
+    return Path(chosen).expanduser() if chosen else runtime_dir() / "livy-connection.json"
 
 
 def write_connection_file(path: Path, info: dict[str, Any]) -> None:

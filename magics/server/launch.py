@@ -136,8 +136,11 @@ def start_local_livy(
     env: Mapping[str, str] | None = None,
     connection_file: Path | str | None = None,
     timeout: float = 60.0,
+    exit_with_parent: bool = False,
 ) -> LocalLivy:
-    """Start a server on a free port of 127.0.0.1; returns once its connection file exists (bounded)."""
+    """Start a server on a free port of 127.0.0.1; returns once its connection file exists (bounded).
+
+    `exit_with_parent`: the server stops when this process dies, however it dies (a kernel's endpoint)."""
     path = Path(connection_file) if connection_file is not None else default_connection_file()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.unlink(missing_ok=True)
@@ -147,6 +150,8 @@ def start_local_livy(
         argv.append("--tls")
     if csrf:
         argv.append("--csrf")
+    if exit_with_parent:
+        argv.append("--exit-with-parent")
     child_env = dict(os.environ)
     child_env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     child_env.update(env or {})
