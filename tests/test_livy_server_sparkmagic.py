@@ -21,17 +21,6 @@ QUIET_LOGGING = {
 }
 
 
-class Bearer(requests.auth.AuthBase):
-    """Bearer token as a requests auth object (sparkmagic passes Endpoint.auth to requests)."""
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        return request
-
-
 class Display:
     """The few IpythonDisplay methods sparkmagic's client calls, recording what it shows."""
 
@@ -63,9 +52,12 @@ def test_sparkmagic_client_runs_statements(
     from sparkmagic.livyclientlib.livyreliablehttpclient import LivyReliableHttpClient
     from sparkmagic.livyclientlib.livysession import LivySession
 
+    from emrlab.magics.sparkmagic_auth import LocalLivyAuthenticator
+
     handle = livy_pyspark_session
-    assert handle.token is not None
-    endpoint = Endpoint(handle.url, Bearer(handle.token))
+    monkeypatch.delenv("EMRLAB_LIVY_TOKEN", raising=False)  # the token comes from the connection file
+    auth = LocalLivyAuthenticator(connection_file=str(handle.livy.connection_file))
+    endpoint = Endpoint(handle.url, auth)
     client = LivyReliableHttpClient.from_endpoint(endpoint)
     session = LivySession(client, {"kind": "pyspark"}, Display(), session_id=handle.id)
     ok, output, mimetype = Command("print(6 * 7)").execute(session)
@@ -75,3 +67,18 @@ def test_sparkmagic_client_runs_statements(
     ok, output, _ = Command("raise ValueError('sparkmagic sees this')").execute(session)
     assert not ok and "sparkmagic sees this" in output
     assert session.status == "idle"
+
+
+def test_local_authenticator_without_a_token_says_how_to_get_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from emrlab.magics.errors import ConfigurationError
+    from emrlab.magics.sparkmagic_auth import LocalLivyAuthenticator
+
+    monkeypatch.delenv("EMRLAB_LIVY_TOKEN", raising=False)
+    auth = LocalLivyAuthenticator(connection_file=str(tmp_path / "missing.json"))
+    request = requests.Request("GET", "http://127.0.0.1:1/sessions").prepare()
+    with pytest.raises(ConfigurationError, match="EMRLAB_LIVY_TOKEN"):
+        auth(request)
+    monkeypatch.setenv("EMRLAB_LIVY_TOKEN", "from-env")
+    assert auth(request).headers["Authorization"] == "Bearer from-env"
