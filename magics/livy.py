@@ -42,7 +42,10 @@ SESSION_CHECK_EVERY = 15.0  # seconds between session GETs during a long stateme
 
 
 def next_poll_delay(delay: float) -> float:
-    """The statement poll's next delay: x1.4 below GENTLE_UNTIL, x2 above, never over MAX_POLL."""
+    """The statement poll's next delay: FIRST_POLL after the immediate first GET (delay 0), then x1.4 below
+    GENTLE_UNTIL, x2 above, never over MAX_POLL."""
+    if delay <= 0:
+        return FIRST_POLL
     return min(delay * (1.4 if delay < GENTLE_UNTIL else 2.0), MAX_POLL)
 
 
@@ -172,18 +175,19 @@ class LivyClient:
     ) -> StatementResult:
         """Poll until the statement is available/error/cancelled and return it (does not raise on error).
 
-        Tight poll (`next_poll_delay`): the first GET after ~1.5 ms, growing x1.4 up to 50 ms, then doubling
-        up to 0.5 s, so a trivial statement is seen within a few ms of finishing. No session GET before or
+        Tight poll (`next_poll_delay`): the first GET at once (a trivial statement is often done by then),
+        the next after ~1.5 ms, growing x1.4 up to 50 ms, then doubling up to 0.5 s. No session GET before or
         per poll; only every 15 s of a long wait (heartbeat, and a SessionFailed if the session died).
         KeyboardInterrupt propagates: cancel with `cancel()` (or use `run`, which does). WaitTimeout after
         `timeout` seconds (None: no bound).
         """
         start = self._clock()
         next_session_check = start + SESSION_CHECK_EVERY
-        delay = FIRST_POLL
+        delay = 0.0
         last_progress: float | None = None
         while True:
-            self._sleep(delay)
+            if delay > 0:
+                self._sleep(delay)
             result = self.statement(session_id, statement_id)
             if on_progress is not None and result.progress != last_progress:
                 last_progress = result.progress
