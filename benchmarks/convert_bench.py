@@ -8,7 +8,9 @@ HTML exports, and zips holding some of them (one with a nested `.dbc`).
 The floor is one process (this one, imports already done) reading every notebook with emrlab's own
 readers plus a `libcst.parse_module(src).code` round trip of every Python cell of Python notebooks. Each
 `emrlab convert --target jupyter` run is the venv's CLI in a subprocess, into a fresh output folder, with
-`--jobs 1` and with all cores. Best of `--repeat` runs each.
+`--jobs 1` and with all cores. Best of `--repeat` runs each. Wall time is the measure; CPU time (the
+floor's process, the converter's processes) is printed too, as it is far less skewed by other work on the
+machine than wall time.
 
     .venv/bin/python benchmarks/convert_bench.py [--notebooks 2000] [--repeat 3] [--keep]
 """
@@ -19,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -102,24 +105,37 @@ def floor_pass(corpus: Path) -> Floor:
     return floor
 
 
-def timed(run: Callable[[], T]) -> tuple[float, T]:
-    start = time.perf_counter()
+@dataclass(frozen=True)
+class Timing:
+    """Wall time, and CPU time (this process's, plus that of children reaped meanwhile)."""
+
+    wall: float
+    cpu: float
+
+
+def _cpu_now() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def timed(run: Callable[[], T]) -> tuple[Timing, T]:
+    start, cpu = time.perf_counter(), _cpu_now()
     value = run()
-    return time.perf_counter() - start, value
+    return Timing(time.perf_counter() - start, _cpu_now() - cpu), value
 
 
 class BenchError(Exception):
     """A convert run did not do what the benchmark expects (so its time would mean nothing)."""
 
 
-def convert_once(emrlab: Path, corpus: Path, out: Path, jobs: int, notebooks: int) -> float:
-    """Wall time of one `emrlab convert` into a fresh folder, after checking it converted everything."""
+def convert_once(emrlab: Path, corpus: Path, out: Path, jobs: int, notebooks: int) -> Timing:
+    """The time of one `emrlab convert` into a fresh folder, after checking it converted everything."""
     shutil.rmtree(out, ignore_errors=True)
     argv = [str(emrlab), "convert", str(corpus), "-o", str(out), "--target", "jupyter"]
     argv += ["--jobs", str(jobs), "--quiet"]
     for source, dest in PATH_MAP:
         argv += ["--path-map", f"{source}={dest}"]
-    seconds, done = timed(lambda: subprocess.run(argv, capture_output=True, text=True, check=False))
+    timing, done = timed(lambda: subprocess.run(argv, capture_output=True, text=True, check=False))
     if done.returncode not in (0, 1):  # 1 = error findings (Scala cells in a Python kernel): expected
         raise BenchError(f"{' '.join(argv)} exited {done.returncode}:\n{done.stdout[-2000:]}{done.stderr}")
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -132,7 +148,7 @@ def convert_once(emrlab: Path, corpus: Path, out: Path, jobs: int, notebooks: in
             f"convert --jobs {jobs}: {rules['EMR101']} %run targets missing, {rules['EMR102']} cycles"
         )
     shutil.rmtree(out)
-    return seconds
+    return timing
 
 
 def corpus_lines(total: int, counts: Counter[str], floor: Floor) -> list[str]:
@@ -149,20 +165,26 @@ def corpus_lines(total: int, counts: Counter[str], floor: Floor) -> list[str]:
     ]
 
 
-def result_line(label: str, seconds: float, floor: float, notebooks: int, target: str) -> str:
-    rate = notebooks / seconds
+def result_line(label: str, timing: Timing, floor: Timing, notebooks: int, target: str) -> str:
+    rate = notebooks / timing.wall
     return (
-        f"{label:<18} {seconds:6.2f} s  {rate:5.0f} notebooks/s  convert/floor = {seconds / floor:.2f}"
-        f"  (target: {target})"
+        f"{label:<18} {timing.wall:6.2f} s  {rate:5.0f} notebooks/s  convert/floor = "
+        f"{timing.wall / floor.wall:.2f}  (target: {target}); CPU {timing.cpu:6.2f} s, "
+        f"{timing.cpu / floor.cpu:.2f} x the floor's"
     )
 
 
-def best_floor(corpus: Path, total: int, repeat: int) -> tuple[float, Floor]:
+def best(timings: Sequence[Timing]) -> Timing:
+    """The best wall time and the best CPU time of several runs."""
+    return Timing(min(t.wall for t in timings), min(t.cpu for t in timings))
+
+
+def best_floor(corpus: Path, total: int, repeat: int) -> tuple[Timing, Floor]:
     runs = [timed(lambda: floor_pass(corpus)) for _ in range(repeat)]
     floor = runs[0][1]
     if floor.notebooks != total:
         raise BenchError(f"the floor read {floor.notebooks} notebooks; the corpus has {total}")
-    return min(seconds for seconds, _ in runs), floor
+    return best([timing for timing, _ in runs]), floor
 
 
 def idiom_rates(corpus: Path) -> dict[str, Tally]:
@@ -209,13 +231,17 @@ def run_benchmark(corpus: Path, scratch: Path, emrlab: Path, total: int, repeat:
     """Write the corpus, measure the floor, then convert with --jobs 1 and all cores; print as it goes."""
     rng = random.Random(SEED)
     counts = write_corpus(corpus, make_projects(total, rng), rng)
-    floor_seconds, floor = best_floor(corpus, total, repeat)
+    floor_timing, floor = best_floor(corpus, total, repeat)
     print("\n".join(corpus_lines(total, counts, floor)))
-    print(f"floor (read + libcst round trip, 1 process) {floor_seconds:6.2f} s  best of {repeat}", flush=True)
+    print(
+        f"floor (read + libcst round trip, 1 process) {floor_timing.wall:6.2f} s  (CPU "
+        f"{floor_timing.cpu:.2f} s)  best of {repeat}",
+        flush=True,
+    )
     cores = os.cpu_count() or 1
     for jobs, target in ((1, f"<= {TARGET_JOBS_1}"), (cores, f"<= {TARGET_2_CORES} with 2 cores")):
-        seconds = min(convert_once(emrlab, corpus, scratch / "out", jobs, total) for _ in range(repeat))
-        print(result_line(f"convert --jobs {jobs}", seconds, floor_seconds, total, target), flush=True)
+        timing = best([convert_once(emrlab, corpus, scratch / "out", jobs, total) for _ in range(repeat)])
+        print(result_line(f"convert --jobs {jobs}", timing, floor_timing, total, target), flush=True)
     print(
         f"({cores} cores; 1-minute load average {os.getloadavg()[0]:.2f} at the end: other work skews this)"
     )

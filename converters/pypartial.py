@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import libcst as cst
 
+from emrlab.converters.pynodes import parse_module
 from emrlab.converters.translate import Context
 
 _PLACEHOLDER = "pass\n"
@@ -101,7 +102,7 @@ def parse_hot(source: str, tree: ast.Module, pattern: re.Pattern[str], most: flo
         return None
     text, skip, nodes = found
     try:
-        module = cst.parse_module(text)
+        module = parse_module(text)
     except cst.ParserSyntaxError:
         return None
     return Partial(module, skip, nodes, len(text) - len(_PLACEHOLDER) * skip)

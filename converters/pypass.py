@@ -20,6 +20,7 @@ from typing import Any
 
 import libcst as cst
 
+from emrlab.converters.pynodes import parse_module
 from emrlab.converters.pysplice import code_of, splice
 from emrlab.converters.pywalk import HookTable, WalkContext, Walker
 
@@ -40,7 +41,7 @@ class Parsed:
         """The whole cell's libcst module, or libcst's error."""
         if self._module is None:
             try:
-                self._module = cst.parse_module(self.source)
+                self._module = parse_module(self.source)
             except cst.ParserSyntaxError as exc:
                 self._module = exc
         return self._module

@@ -7,6 +7,7 @@ import libcst as cst
 
 from emrlab.converters.findings import Severity
 from emrlab.converters.pyengine import PythonRule, RuleContext, argument, dotted, expression, string_value
+from emrlab.converters.pynodes import literal_value
 from emrlab.converters.rulebase import Example, Rule
 
 FORMATS = {"com.databricks.spark.csv": "csv", "com.databricks.spark.avro": "avro"}
@@ -71,7 +72,7 @@ class SparkFormatName(PythonRule):
     def leave_SimpleString(
         self, original: cst.SimpleString, updated: cst.SimpleString, rc: RuleContext
     ) -> cst.BaseExpression:
-        value = original.evaluated_value
+        value = literal_value(original)
         if isinstance(value, str) and value in FORMATS:
             rc.replaced()
             return cst.SimpleString(f'"{FORMATS[value]}"')

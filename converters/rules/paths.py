@@ -8,6 +8,7 @@ from emrlab.converters.codegen import py_str
 from emrlab.converters.findings import Severity
 from emrlab.converters.pathmap import PathMap, rewrite_text
 from emrlab.converters.pyengine import PythonRule, RuleContext
+from emrlab.converters.pynodes import literal_value
 from emrlab.converters.rulebase import Example, Rule
 from emrlab.converters.translate import Context
 
@@ -41,7 +42,7 @@ class DatabricksPaths(PythonRule):
     def leave_SimpleString(
         self, original: cst.SimpleString, updated: cst.SimpleString, rc: RuleContext
     ) -> cst.BaseExpression:
-        value = original.evaluated_value
+        value = literal_value(original)
         if not isinstance(value, str) or not any(c in value for c in CANDIDATES):
             return updated
         new = _rewrite(value, original, rc)

@@ -6,6 +6,7 @@ import libcst as cst
 
 from emrlab.converters.findings import Severity
 from emrlab.converters.pyengine import PythonRule, RuleContext, argument, dotted, root_name, string_value
+from emrlab.converters.pynodes import literal_value
 from emrlab.converters.rulebase import Example
 
 MLFLOW_URIS = ("databricks", "databricks-uc")
@@ -32,7 +33,7 @@ class AutoLoader(PythonRule):
     def leave_SimpleString(
         self, original: cst.SimpleString, updated: cst.SimpleString, rc: RuleContext
     ) -> cst.SimpleString:
-        if original.evaluated_value == "cloudFiles":
+        if literal_value(original) == "cloudFiles":
             rc.flag(AutoLoader, original)
         return updated
 
