@@ -51,6 +51,7 @@ $(PY35_STAMP): pyproject.toml | system-deps
 bench: $(STAMP)
 	$(BIN)/python benchmarks/convert_bench.py
 	$(BIN)/python benchmarks/livy_bench.py
+	$(BIN)/python benchmarks/panel_bench.py
 
 system-deps:
 	@if ! command -v java >/dev/null 2>&1; then \

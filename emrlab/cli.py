@@ -117,6 +117,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sparkmagic.set_defaults(run=_sparkmagic_config)
 
+    from emrlab.aws.prices_cli import add_arguments as prices_arguments
+
+    prices_arguments(
+        commands.add_parser("prices", help="show or refresh the EMR price snapshot (emrlab prices -h)")
+    )
+
     explain = commands.add_parser("explain", help="explain one rule, with its examples")
     explain.add_argument("rule", metavar="ID", help="a rule id (EMR002) or name (sql-cell)")
     explain.set_defaults(run=_explain)

@@ -33,6 +33,8 @@ class Endpoint:
     local: Any = None  # the LocalLivy we started, stopped at shutdown
     batches: bool = True  # the endpoint serves /batches
     aws_session: Any = None
+    resource_id: str | None = None  # the cluster id or Serverless application id behind it
+    region: str | None = None
 
 
 def _aws_session(args: Any) -> Any:
@@ -179,6 +181,8 @@ def _cluster(args: Any, prompt: credentials.Prompt | None) -> Endpoint:
         kind="cluster",
         label=f"cluster {args.cluster} ({found.cluster_name}, {found.release_label}) via {where}",
         aws_session=session,
+        resource_id=str(args.cluster),
+        region=getattr(session, "region_name", None),
     )
 
 
@@ -214,4 +218,6 @@ def _serverless(
         conf={EXECUTION_ROLE_CONF: str(role)},
         batches=False,
         aws_session=session,
+        resource_id=app.id,
+        region=region,
     )

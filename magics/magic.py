@@ -23,7 +23,7 @@ from emrlab.magics.registry import Registry
 
 LINE_COMMANDS = (
     "connect", "attach", "configure", "sessions", "info", "logs", "delete", "cleanup", "use", "send",
-    "submit", "help",
+    "submit", "cost", "help",
 )  # fmt: skip
 CELL_LANGUAGES = ("pyspark", "python", "sql", "scala", "spark")
 
@@ -112,6 +112,10 @@ def build_parsers() -> dict[str, MagicArgumentParser]:
         "emr submit", "Run FILE.py as a batch job: %emr submit FILE.py [opts] [-- ARGS]"
     )
     submit.add_arguments(p)
+    p = parsers["cost"] = _parser(
+        "emr cost", "Cost so far, $/h and projection of the connected cluster or Serverless application."
+    )
+    p.add_argument("name", nargs="?", help="the session whose endpoint to cost (default: current)")
     p = parsers["cell"] = _parser(
         "%emr", "%%emr [pyspark|sql|scala|configure] [options]: run the cell on Spark."
     )
@@ -333,6 +337,11 @@ class EmrMagics(Magics):
         finally:
             bar.close()
         self._write("\n".join(summary.lines()) + "\n")
+
+    def _cost(self, args: Any) -> None:
+        from emrlab.magics.cost import cost_bundle
+
+        self._show(cost_bundle(self.registry.get(args.name).endpoint))
 
 
 class _Namespace:

@@ -19,7 +19,7 @@ from emrlab.converters import BatchReport, Options, convert
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 GOLDEN = Path(__file__).parent / "golden"
-pytest_plugins = ("livy_fixtures",)
+pytest_plugins = ("livy_fixtures", "pytest_jupyter.jupyter_server")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
