@@ -63,8 +63,11 @@ def test_notebook_through_nbclient(livy: LocalLivy, tmp_path: Path) -> None:
     assert any("<table" in str(o.get("data", {}).get("text/html", "")) for o in outputs[4])
     assert "DataFrame (1, 2)" in str(outputs[5][0].get("text"))
     assert outputs[7] == []
-    errors = [o for o in outputs[6] if o["output_type"] == "stream" and o["name"] == "stderr"]
-    assert any("ZeroDivisionError" in o["text"] for o in errors)
+    # the failed cell's error output is the remote one: named after it, with the remote traceback only
+    errors = [o for o in outputs[6] if o["output_type"] == "error"]
+    assert [e["ename"] for e in errors] == ["ZeroDivisionError"], outputs[6]
+    assert "division by zero" in "\n".join(errors[0]["traceback"])
+    assert "emrlab" not in "\n".join(errors[0]["traceback"])  # no local frames from the magic
     deadline = time.monotonic() + 30  # the kernel exited: its atexit cleanup deleted the session
     while any(s["name"] == "nbclient-run" for s in sessions(livy)):
         assert time.monotonic() < deadline, "the notebook's session outlived its kernel"
