@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +19,10 @@ import pytest
 from emrlab.converters import BatchReport, Options, convert
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+# The Ctrl-C tests need SIGINT to reach Python. A shell without job control starts `make test &` with SIGINT
+# ignored, and children inherit that, so put Python's own handler back.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 GOLDEN = Path(__file__).parent / "golden"
 pytest_plugins = ("livy_fixtures", "pytest_jupyter.jupyter_server")
 
@@ -86,16 +91,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def moto_server() -> Iterator[str]:
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real moto server (`moto_server -H 127.0.0.1 -p PORT`) for the whole session; yields its URL.
 
-    It does not change the environment: point boto3 at it with the `aws_env` fixture (or your own)."""
+    It does not change the environment: point boto3 at it with the `aws_env` fixture (or your own).
+    Its request log goes to a file: an unread pipe fills after some 64 KB of log and then blocks every request."""
     port = _free_port()
     script = Path(sys.executable).with_name("moto_server")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "moto.server"]
-    process = subprocess.Popen(
-        [*command, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    log_path = tmp_path_factory.mktemp("moto") / "moto_server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*command, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -105,9 +113,9 @@ def moto_server() -> Iterator[str]:
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(
-                    f"moto_server did not start: {process.communicate()[1][-2000:]!r}"
-                ) from None
+                process.wait()
+                tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+                raise RuntimeError(f"moto_server did not start ({log_path}): {tail}") from None
             time.sleep(0.2)
     try:
         yield url
