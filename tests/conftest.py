@@ -95,7 +95,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real moto server (`moto_server -H 127.0.0.1 -p PORT`) for the whole session; yields its URL.
 
     It does not change the environment: point boto3 at it with the `aws_env` fixture (or your own).
-    Its request log goes to a file: an unread pipe fills after some 64 KB of log and then blocks every request."""
+    Its log goes to a file: an unread pipe fills after some 64 KB of log, then blocks every request."""
     port = _free_port()
     script = Path(sys.executable).with_name("moto_server")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "moto.server"]
