@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -24,7 +25,10 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 GOLDEN = Path(__file__).parent / "golden"
-pytest_plugins = ("livy_fixtures", "pytest_jupyter.jupyter_server")
+# The panel's handler tests need pytest-jupyter; the pyspark 3.5 venv runs only the runtime tests, without it.
+pytest_plugins: tuple[str, ...] = ("livy_fixtures",)
+if importlib.util.find_spec("pytest_jupyter") is not None:
+    pytest_plugins += ("pytest_jupyter.jupyter_server",)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

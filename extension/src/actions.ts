@@ -29,44 +29,50 @@ function failed(what: string, error: unknown): void {
   Notification.error(`${what} failed: ${message}`, { autoClose: false });
 }
 
-/** Ask, then terminate `cluster`; true when the request was sent and accepted. */
-export async function terminateCluster(cluster: ICluster): Promise<boolean> {
-  const ok = await confirm(
-    `Terminate ${cluster.name}?`,
-    `This terminates EMR cluster ${cluster.name} (${cluster.id}, ${cluster.region}): its steps and ` +
-      `sessions stop and data on its HDFS is lost. ${burnText(cluster.cost.per_hour, cluster.cost.snapshot_date)}`,
-    'Terminate'
-  );
-  if (!ok) {
+/** Ask with `title`/`body`; when accepted, `send` the request and notify its outcome. True when accepted. */
+async function confirmThen(
+  resource: { id: string; name: string },
+  title: string,
+  body: string,
+  label: string,
+  doing: string,
+  send: () => Promise<{ state: string }>
+): Promise<boolean> {
+  if (!(await confirm(title, body, label))) {
     return false;
   }
   try {
-    const result = await api.terminate(cluster.id, cluster.region);
-    Notification.success(`${cluster.name} (${cluster.id}): ${result.state}`, { autoClose: 5000 });
+    const result = await send();
+    Notification.success(`${resource.name} (${resource.id}): ${result.state}`, { autoClose: 5000 });
     return true;
   } catch (error) {
-    failed(`Terminating ${cluster.name}`, error);
+    failed(`${doing} ${resource.name}`, error);
     return false;
   }
 }
 
+/** Ask, then terminate `cluster`; true when the request was sent and accepted. */
+export function terminateCluster(cluster: ICluster): Promise<boolean> {
+  return confirmThen(
+    cluster,
+    `Terminate ${cluster.name}?`,
+    `This terminates EMR cluster ${cluster.name} (${cluster.id}, ${cluster.region}): its steps and ` +
+      `sessions stop and data on its HDFS is lost. ${burnText(cluster.cost.per_hour, cluster.cost.snapshot_date)}`,
+    'Terminate',
+    'Terminating',
+    () => api.terminate(cluster.id, cluster.region)
+  );
+}
+
 /** Ask, then stop `app`; true when the request was sent and accepted. */
-export async function stopApplication(app: IApplication): Promise<boolean> {
-  const ok = await confirm(
+export function stopApplication(app: IApplication): Promise<boolean> {
+  return confirmThen(
+    app,
     `Stop ${app.name}?`,
     `This stops EMR Serverless application ${app.name} (${app.id}, ${app.region}): its warm pool is ` +
       `released and running job runs are cancelled. ${burnText(app.cost.per_hour, app.cost.snapshot_date)}`,
-    'Stop'
+    'Stop',
+    'Stopping',
+    () => api.stop(app.id, app.region)
   );
-  if (!ok) {
-    return false;
-  }
-  try {
-    const result = await api.stop(app.id, app.region);
-    Notification.success(`${app.name} (${app.id}): ${result.state}`, { autoClose: 5000 });
-    return true;
-  } catch (error) {
-    failed(`Stopping ${app.name}`, error);
-    return false;
-  }
 }
