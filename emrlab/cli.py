@@ -1,4 +1,4 @@
-"""The `emrlab` command line: convert, check, rules, explain.
+"""The `emrlab` command line: convert, check, rules, explain, livy, submit, prices, lab --demo.
 
 Results go to stdout, progress to stderr (only on a terminal; `--quiet` silences it). Exit status:
 bit 1 = findings at or above `--fail-on`, bit 2 = some inputs failed (OR-ed: 3 is both); 130 on Ctrl-C.
@@ -122,6 +122,21 @@ def _parser() -> argparse.ArgumentParser:
     prices_arguments(
         commands.add_parser("prices", help="show or refresh the EMR price snapshot (emrlab prices -h)")
     )
+
+    lab = commands.add_parser(
+        "lab", help="the demo: JupyterLab with the EMR panel on a seeded local moto and Livy (--demo)"
+    )
+    lab.add_argument("--demo", action="store_true", help="run the demo (needs no AWS account)")
+    lab.add_argument("--root", type=Path, default=Path("build/lab"), help="JupyterLab's folder (build/lab)")
+    lab.add_argument("--port", type=int, help="JupyterLab's port on 127.0.0.1 (default: a free one)")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    lab.add_argument(
+        "--services-only",
+        action="store_true",
+        help="start moto and Livy only, write --env-file and wait (Binder runs its own JupyterLab)",
+    )
+    lab.add_argument("--env-file", type=Path, help="write the environment JupyterLab needs here (mode 0600)")
+    lab.set_defaults(run=_lab)
 
     explain = commands.add_parser("explain", help="explain one rule, with its examples")
     explain.add_argument("rule", metavar="ID", help="a rule id (EMR002) or name (sql-cell)")
@@ -312,6 +327,33 @@ def _bootstrap(args: argparse.Namespace) -> int:
     print(f"  aws s3 cp {args.output} {prefix}/{args.output.name}")
     print(f"then add the bootstrap action {prefix}/{args.output.name} to the cluster")
     return 0
+
+
+def _lab(args: argparse.Namespace) -> int:
+    if not args.demo:
+        print(
+            "emrlab lab: add --demo (for your own AWS account run `jupyter lab`: the EMR panel is installed)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.services_only and args.env_file is None:
+        print("emrlab lab: --services-only needs --env-file PATH", file=sys.stderr)
+        return 2
+    from emrlab.extension import demo
+
+    root = args.root.resolve()
+    try:
+        return demo.run(
+            root=root,
+            workdir=root / ".emrlab-demo",
+            port=args.port,
+            open_browser=not args.no_browser,
+            services_only=args.services_only,
+            env_file=args.env_file,
+        )
+    except RuntimeError as exc:
+        print(f"emrlab lab: {exc}", file=sys.stderr)
+        return 1
 
 
 def _livy(args: argparse.Namespace) -> int:

@@ -170,7 +170,8 @@ def _cluster(args: Any, prompt: credentials.Prompt | None) -> Endpoint:
 
     session = _aws_session(args)
     found = clusters.livy_endpoint(str(args.cluster), session=session)
-    mode = getattr(args, "auth", None) or "none"
+    # Livy on EMR has no auth unless LDAP is on: Basic is the default once $EMRLAB_LIVY_USER names a user
+    mode = getattr(args, "auth", None) or ("basic" if os.environ.get("EMRLAB_LIVY_USER") else "none")
     if mode in ("auto", "sigv4", "bearer"):
         raise ConfigurationError("--cluster takes --auth none, basic or kerberos")
     where = f"{found.address_kind} address" + (", TLS" if found.tls else "")

@@ -43,7 +43,11 @@ def _endpoint_options(parser: MagicArgumentParser) -> None:
     group.add_argument("--serverless", metavar="APP_ID", help="an EMR Serverless application's Livy endpoint")
     group.add_argument("--region")
     group.add_argument("--profile")
-    group.add_argument("--auth", choices=connect.AUTH_MODES, help="default: cluster none, url token-if-known")
+    group.add_argument(
+        "--auth",
+        choices=connect.AUTH_MODES,
+        help="default: cluster none (basic if $EMRLAB_LIVY_USER is set), url token-if-known",
+    )
     group.add_argument(
         "--user", help="Basic/LDAP user (the password: $EMRLAB_LIVY_PASSWORD, secret or prompt)"
     )
