@@ -7,9 +7,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -96,40 +93,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real moto server (`moto_server -H 127.0.0.1 -p PORT`) for the whole session; yields its URL.
+    """A real moto server on 127.0.0.1 (the demo's, emrlab.extension.demo) for the whole session; its URL.
 
-    It does not change the environment: point boto3 at it with the `aws_env` fixture (or your own).
-    Its log goes to a file: an unread pipe fills after some 64 KB of log, then blocks every request."""
-    port = _free_port()
-    script = Path(sys.executable).with_name("moto_server")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "moto.server"]
-    log_path = tmp_path_factory.mktemp("moto") / "moto_server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*command, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
-                raise RuntimeError(f"moto_server did not start ({log_path}): {tail}") from None
-            time.sleep(0.2)
-    try:
+    It does not change the environment: point boto3 at it with the `aws_env` fixture (or your own)."""
+    from emrlab.extension.demo import moto_server as start_moto
+
+    with start_moto(tmp_path_factory.mktemp("moto") / "moto_server.log") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
