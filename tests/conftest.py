@@ -6,7 +6,6 @@ import importlib.util
 import json
 import os
 import signal
-import socket
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -83,12 +82,6 @@ def sources(path: Path, include_generated: bool = False) -> list[str]:
         if include_generated or role not in ("spark-session", "parameters", "setup", "pip"):
             result.append(cell["source"])
     return result
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

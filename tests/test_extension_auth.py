@@ -10,7 +10,6 @@ moto cluster the POSTs name must still be WAITING afterwards (nothing reached AW
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import requests
 from aws_fixtures import REGION, create_cluster
 
 from emrlab.aws.session import boto_session, client
+from emrlab.extension.demo import free_port
 from emrlab.extension.handlers import ID, ROUTES
 
 pytestmark = pytest.mark.timeout(180)
@@ -30,16 +30,10 @@ TOKEN = "auth-test-token-5f1c"
 REFUSED = {401, 403, 302}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(aws_env: str, tmp_path: Path) -> Iterator[str]:
     """`python -m jupyter_server` with the emrlab extension on 127.0.0.1; yields its URL, stops it after."""
-    port = _free_port()
+    port = free_port()
     root = tmp_path / "root"
     root.mkdir()
     env = dict(os.environ)
