@@ -12,10 +12,26 @@ export SPARK_LOCAL_IP := 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 SPARKMAGIC_NEEDS := hdijupyterutils autovizwidget ipywidgets notebook nest_asyncio cryptography "pandas<3"
 
-.PHONY: demo test lint typecheck pytest test-runtime-pyspark35 bench docs system-deps clean
+.PHONY: demo lab test lint typecheck pytest test-runtime-pyspark35 bench docs screenshot binder-check system-deps \
+  clean
 
 demo: $(STAMP)
 	$(BIN)/emrlab convert examples/workspace -o build/demo --config examples/emrlab.toml
+
+# The whole product without an AWS account: JupyterLab with the EMR panel on a seeded local moto and Livy, in
+# build/lab (with the sample Databricks export, to try the file browser's "Convert for EMR"). Ctrl-C stops it.
+lab: $(STAMP)
+	mkdir -p build/lab
+	test -e build/lab/databricks-export || cp -R examples/workspace build/lab/databricks-export
+	$(BIN)/emrlab lab --demo --root build/lab
+
+# docs/panel.png, the README's picture of the panel, from the demo in the system Chromium
+screenshot: $(STAMP)
+	$(BIN)/python docs/make_screenshot.py
+
+# What Binder does (binder/postBuild in a fresh venv, then binder/start), and a check that the demo answers.
+binder-check: | system-deps
+	PYTHON=$(PYTHON) bash binder/check.sh
 
 test: lint typecheck pytest test-runtime-pyspark35
 
@@ -53,12 +69,23 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/livy_bench.py
 	$(BIN)/python benchmarks/panel_bench.py
 
+# Debian packages, each only when missing (one `apt-get update` for all): Java for PySpark, Chromium for the
+# panel's UI tests (they drive /usr/bin/chromium), Node.js for the panel's build (`pip install` runs jlpm).
+SUDO := $(if $(shell command -v sudo),sudo,)
+# exits 0 on a Node.js that @jupyter/builder's @rspack/core supports (^20.19 or >= 22.12)
+NODE_OK := const [a, b] = process.versions.node.split(".").map(Number); \
+  process.exit(a > 22 || (a === 22 && b >= 12) || (a === 20 && b >= 19) ? 0 : 1)
 system-deps:
-	@if ! command -v java >/dev/null 2>&1; then \
-	  echo "installing a Java runtime for PySpark (apt)"; \
-	  $(if $(shell command -v sudo),sudo,) apt-get update -qq && \
-	  $(if $(shell command -v sudo),sudo,) apt-get install -y -qq openjdk-17-jre-headless; \
-	fi
+	@missing=""; \
+	command -v java >/dev/null 2>&1 || missing="$$missing openjdk-17-jre-headless"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing (apt)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing || exit 1; \
+	fi; \
+	node -e '$(NODE_OK)' 2>/dev/null || \
+	  echo "warning: the panel's build needs Node.js ^20.19 or >= 22.12; found $$(node --version 2>/dev/null)" >&2
 
 $(STAMP): pyproject.toml | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +99,8 @@ $(STAMP): pyproject.toml | system-deps
 
 clean:
 	rm -rf $(VENV) $(PY35) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf extension/labextension extension/lib extension/node_modules extension/tsconfig.tsbuildinfo \
+	  extension/.yarn/cache extension/.yarn/install-state.gz
 
 # Regenerate the README's rules table from the rules themselves (tests/test_docs.py checks it).
 docs: $(STAMP)

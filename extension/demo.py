@@ -27,6 +27,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from emrlab.extension.demo_seed import HOME_REGION, REGIONS, Seeded, seed
 
@@ -165,15 +166,17 @@ def child_environment(extra: Mapping[str, str]) -> dict[str, str]:
 
 
 def write_env_file(path: Path, env: Mapping[str, str]) -> None:
-    """`export K='v'` lines for a shell to source; mode 0600 from the start (it holds the Livy password)."""
+    """`export K='v'` lines (and `unset` for real-account variables) for a shell to source. Mode 0600 from
+    the start (it holds the Livy password), and complete or absent: written aside, then renamed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    lines = [f"export {key}={shlex.quote(value)}\n" for key, value in env.items()]
+    lines += [f"unset {key}\n" for key in REAL_ACCOUNT_VARIABLES]
+    partial = path.with_name(f".{path.name}.partial")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write("".join(f"export {key}={shlex.quote(value)}\n" for key, value in env.items()))
-    for key in REAL_ACCOUNT_VARIABLES:
-        with path.open("a", encoding="utf-8") as out:
-            out.write(f"unset {key}\n")
+        out.write("".join(lines))
+    partial.replace(path)
 
 
 def write_server_config(path: Path) -> None:
@@ -290,15 +293,14 @@ def jupyterlab(
         _stop(process)
 
 
-def _until_signalled() -> None:
-    """Block until SIGINT or SIGTERM."""
-    stop = {signal.SIGINT, signal.SIGTERM}
-    previous = {sig: signal.signal(sig, lambda *_: None) for sig in stop}
-    try:
-        signal.sigwait(stop)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _until_interrupted() -> None:
+    """Block until Ctrl-C or SIGTERM (both raise KeyboardInterrupt here, see `run`)."""
+    while True:
+        signal.pause()
 
 
 def describe(seeded: Seeded) -> str:
@@ -320,29 +322,30 @@ def run(
     env_file: Path | None = None,
     out: Any = sys.stdout,
 ) -> int:
-    """The demo until Ctrl-C/SIGTERM; 0 when stopped that way."""
+    """The demo until Ctrl-C or SIGTERM (0 when stopped that way); everything it started is stopped."""
     if services_only and env_file is None:
         raise ValueError("--services-only needs --env-file PATH (where JupyterLab's environment goes)")
-    with services(workdir) as running:
-        print(describe(running.seeded), file=out, flush=True)
-        if env_file is not None:
-            write_env_file(env_file, running.env)
-            print(f"environment for JupyterLab and its kernels: {env_file}", file=out, flush=True)
-        if services_only:
-            print("services ready; Ctrl-C stops them", file=out, flush=True)
-            _until_signalled()
-            return 0
-        write_starter(root)
-        token = token or secrets.token_hex(24)
-        chosen = port or free_port()
-        with jupyterlab(
-            root, workdir, running.env, port=chosen, token=token, open_browser=open_browser
-        ) as url:
-            print(
-                f"JupyterLab: {url}/lab/tree/{STARTER.replace(' ', '%20')}?token={token}",
-                file=out,
-                flush=True,
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # from the first moment: SIGTERM unwinds like Ctrl-C
+    try:
+        with services(workdir) as running:
+            print(describe(running.seeded), file=out, flush=True)
+            if env_file is not None:
+                write_env_file(env_file, running.env)
+                print(f"environment for JupyterLab and its kernels: {env_file}", file=out, flush=True)
+            if services_only:
+                print("services ready; Ctrl-C stops them", file=out, flush=True)
+                _until_interrupted()
+            write_starter(root)
+            token = token or secrets.token_hex(24)
+            lab = jupyterlab(
+                root, workdir, running.env, port=port or free_port(), token=token, open_browser=open_browser
             )
-            print("Ctrl-C stops JupyterLab, moto and the Livy endpoint", file=out, flush=True)
-            _until_signalled()
+            with lab as url:
+                print(f"JupyterLab: {url}/lab/tree/{quote(STARTER)}?token={token}", file=out, flush=True)
+                print("Ctrl-C stops JupyterLab, moto and the Livy endpoint", file=out, flush=True)
+                _until_interrupted()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0

@@ -159,7 +159,11 @@ def start_local_livy(
         child_env["EMRLAB_LIVY_TOKEN"] = token  # the environment, not argv: argv is visible in ps
     log_fd, log_name = tempfile.mkstemp(prefix="emrlab-livy-", suffix=".log")
     with os.fdopen(log_fd, "wb") as log:
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=child_env)
+        # cwd: the connection file's folder. From a source checkout's root, `-m emrlab...` would import the
+        # folder emrlab/ there instead of the installed package.
+        process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=child_env, cwd=path.parent
+        )
     log_file = Path(log_name)
     deadline = time.monotonic() + timeout
     while True:
