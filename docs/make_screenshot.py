@@ -30,9 +30,11 @@ def main() -> int:
         root, workdir = Path(tmp) / "lab", Path(tmp) / "work"
         write_starter(root)
         token = secrets.token_hex(16)
-        with services(workdir) as running, jupyterlab(
-            root, workdir, running.env, port=free_port(), token=token
-        ) as url, sync_playwright() as playwright:
+        with (
+            services(workdir) as running,
+            jupyterlab(root, workdir, running.env, port=free_port(), token=token) as url,
+            sync_playwright() as playwright,
+        ):
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             page = browser.new_page(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
             page.goto(f"{url}/lab/tree/{quote(STARTER)}?token={token}")
