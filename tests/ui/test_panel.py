@@ -1,12 +1,14 @@
 """The EMR panel in real Chromium against the demo (moto seeded with the sample account, the local Livy
 endpoint, JupyterLab): it lists the seeded clusters with their cost, Connect adds a cell that connects
-the notebook and Spark then answers, Terminate asks before it terminates, and missing credentials show
-an error."""
+the notebook and Spark then answers, Terminate asks before it terminates, missing credentials show an
+error, and the file browser's "Convert for EMR" converts an export and opens its report."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -18,6 +20,7 @@ from emrlab.extension.demo_seed import CLUSTERS, HOME_REGION, ClusterSpec
 from .conftest import PANEL_ID, Lab
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "workspace"
 LOAD = 90_000  # ms: JupyterLab's first load, the first AWS listing
 SPARK = 240_000  # ms: a first Spark session on the local endpoint starts a JVM
 
@@ -164,3 +167,22 @@ def test_missing_credentials_show_an_error_saying_what_to_do(
     expect(error).to_contain_text("no AWS credentials")
     expect(error).to_contain_text("aws configure")
     expect(panel.locator('[data-emrlab-row="cluster"]')).to_have_count(0)
+
+
+def test_convert_for_emr_from_the_file_browser_opens_the_report(page: Page, lab: Lab) -> None:
+    export = lab.root / "Reports.dbc"
+    shutil.copyfile(EXAMPLES / "Reports.dbc", export)
+    open_panel(page, lab)
+    page.locator('.jp-SideBar [data-id="filebrowser"]').click()
+    item = page.locator(".jp-DirListing-item", has_text="Reports.dbc")
+    expect(item).to_be_visible(timeout=LOAD)
+    item.click(button="right")
+    page.locator(".lm-Menu-item", has_text="Convert for EMR").click()
+
+    expect(page.locator(".Toastify__toast", has_text="Converted Reports.dbc")).to_be_visible(timeout=LOAD)
+    expect(page.locator(".lm-TabBar-tab", has_text="report.html")).to_be_visible(timeout=LOAD)
+    outdir = lab.root / "Reports-emr"
+    converted = sorted(p.relative_to(outdir).as_posix() for p in outdir.rglob("*.ipynb"))
+    assert converted, f"nothing converted into {outdir}"
+    report = json.loads((outdir / "report.json").read_text(encoding="utf-8"))
+    assert len(report["notebooks"]) == len(converted)
