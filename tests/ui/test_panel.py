@@ -186,3 +186,38 @@ def test_convert_for_emr_from_the_file_browser_opens_the_report(page: Page, lab:
     assert converted, f"nothing converted into {outdir}"
     report = json.loads((outdir / "report.json").read_text(encoding="utf-8"))
     assert len(report["notebooks"]) == len(converted)
+
+
+def _luminance(css_color: str) -> float:
+    red, green, blue = (int(part) for part in re.findall(r"\d+", css_color)[:3])
+    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
+def _choose_theme(page: Page, name: str) -> None:
+    while page.locator(".lm-Menu").count():  # a menu left open by the last choice
+        page.keyboard.press("Escape")
+    page.get_by_role("menuitem", name="Settings", exact=True).click()
+    page.locator(".lm-Menu-item", has_text="Theme").first.hover()
+    page.get_by_role("menuitem", name=name, exact=True).click()
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-name", name, timeout=LOAD)
+
+
+def test_the_panel_follows_the_dark_theme(page: Page, lab: Lab) -> None:
+    panel = open_panel(page, lab)
+    expect(panel.locator('[data-emrlab-row="cluster"]').first).to_be_visible(timeout=LOAD)
+
+    def background() -> float:
+        return _luminance(panel.evaluate("node => getComputedStyle(node).backgroundColor"))
+
+    def text() -> float:
+        return _luminance(
+            panel.locator(".emrlab-name").first.evaluate("node => getComputedStyle(node).color")
+        )
+
+    assert background() > 0.8 and text() < 0.4  # light: dark text on a light panel
+    try:
+        _choose_theme(page, "JupyterLab Dark")
+        expect(panel).to_be_visible()
+        assert background() < 0.3 and text() > 0.6  # the theme's variables, not fixed colours
+    finally:
+        _choose_theme(page, "JupyterLab Light")
