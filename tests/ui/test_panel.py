@@ -221,3 +221,32 @@ def test_the_panel_follows_the_dark_theme(page: Page, lab: Lab) -> None:
         assert background() < 0.3 and text() > 0.6  # the theme's variables, not fixed colours
     finally:
         _choose_theme(page, "JupyterLab Light")
+
+
+def test_every_control_is_labelled_and_details_open_from_the_keyboard(
+    page: Page, lab: Lab, demo: Services
+) -> None:
+    panel = open_panel(page, lab)
+    expect(panel.locator('[data-emrlab-row="cluster"]').first).to_be_visible(timeout=LOAD)
+    controls = panel.locator("button, select, input, a[href]")
+    assert controls.count() > 10
+    unnamed = [
+        controls.nth(i).evaluate("node => node.outerHTML.slice(0, 120)")
+        for i in range(controls.count())
+        if not controls.nth(i).evaluate(
+            "node => (node.getAttribute('aria-label') || node.labels?.[0]?.textContent || node.textContent"
+            " || node.getAttribute('title') || '').trim()"
+        )
+    ]
+    assert not unnamed, unnamed
+
+    row = cluster_row(panel, demo.seeded.clusters["ml-training"])
+    toggle = row.get_by_role("button", name="Details of ml-training")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    groups = row.locator(".emrlab-detail [data-emrlab-group]")
+    expect(groups).to_have_count(3, timeout=LOAD)  # MASTER, CORE and the Spot TASK group
+    expect(row.locator('.emrlab-detail [data-emrlab-group="TASK"]')).to_contain_text("Spot")
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
