@@ -13,7 +13,6 @@ import base64
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from emrlab.extension.demo import free_port
+
 MIN_CLUSTERS = 4
 START_TIMEOUT = 120.0
 CONFIG_DATA = re.compile(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', re.S)
@@ -32,12 +33,6 @@ CONFIG_DATA = re.compile(r'<script id="jupyter-config-data" type="application/js
 
 class CheckError(Exception):
     """A check that did not hold; its message says which and why."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def get(url: str, headers: dict[str, str], timeout: float = 30.0) -> tuple[int, bytes]:
