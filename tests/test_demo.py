@@ -75,26 +75,45 @@ def _status(url: str, auth: str | None) -> int:
         return int(error.code)
 
 
+def _start_services(tmp_path: Path, env_file: Path, log: Path) -> subprocess.Popen[bytes]:
+    """`emrlab lab --demo --services-only` in a process group of its own (to see that none of it is left)."""
+    command = [sys.executable, "-m", "emrlab", "lab", "--demo", "--services-only", "--root", str(tmp_path)]
+    with log.open("wb") as sink:
+        return subprocess.Popen(
+            [*command, "--env-file", str(env_file)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _group_gone(group: int, seconds: float = 30) -> bool:
+    """Whether every process of process group `group` has exited (within `seconds`)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.2)
+    os.killpg(group, signal.SIGKILL)
+    return False
+
+
+def test_sigterm_while_the_services_start_leaves_no_process(tmp_path: Path) -> None:
+    log = tmp_path / "services.log"
+    process = _start_services(tmp_path, tmp_path / "demo.env", log)
+    time.sleep(1.5)  # moto is starting or seeding; Livy is not up yet
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(60) == 0, log.read_text()[-3000:]
+    assert _group_gone(process.pid), "moto or Livy outlived the demo"
+    assert not (tmp_path / "demo.env").exists()
+
+
 def test_services_only_seeds_moto_serves_livy_and_stops_on_sigterm(tmp_path: Path) -> None:
     env_file = tmp_path / "demo.env"
     log = tmp_path / "services.log"
-    root = ["--root", str(tmp_path / "lab")]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "emrlab",
-                "lab",
-                "--demo",
-                "--services-only",
-                *root,
-                "--env-file",
-                str(env_file),
-            ],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+    process = _start_services(tmp_path, env_file, log)
     try:
         _wait_for(env_file, process, log)
         env = _source(env_file)
@@ -120,6 +139,7 @@ def test_services_only_seeds_moto_serves_livy_and_stops_on_sigterm(tmp_path: Pat
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(60) == 0, log.read_text()[-3000:]
+    assert _group_gone(process.pid), "moto or Livy outlived the demo"
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{moto_url}/moto-api/", timeout=5)
     with pytest.raises(OSError):
