@@ -101,6 +101,7 @@ def aws_environment(moto_url: str, workdir: Path) -> dict[str, str]:
         "AWS_REGION": HOME_REGION,
         "AWS_CONFIG_FILE": str(workdir / "aws-config-none"),
         "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "aws-credentials-none"),
+        "AWS_EC2_METADATA_DISABLED": "true",  # nor an instance role, on an EC2 machine
     }
 
 
