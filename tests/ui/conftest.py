@@ -81,9 +81,10 @@ def lab_without_credentials(demo: Services, tmp_path_factory: pytest.TempPathFac
         os.environ.update(saved)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """The system Chromium, headless."""
+    """The system Chromium, headless. Package scope: Playwright's event loop must be gone before any other
+    test's asyncio loop (pytest-jupyter's) is closed."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)"
         if os.environ.get("CI"):

@@ -248,5 +248,6 @@ def test_every_control_is_labelled_and_details_open_from_the_keyboard(
     groups = row.locator(".emrlab-detail [data-emrlab-group]")
     expect(groups).to_have_count(3, timeout=LOAD)  # MASTER, CORE and the Spot TASK group
     expect(row.locator('.emrlab-detail [data-emrlab-group="TASK"]')).to_contain_text("Spot")
+    toggle.focus()  # a refresh may have re-rendered the row meanwhile
     page.keyboard.press("Enter")
     expect(toggle).to_have_attribute("aria-expanded", "false")
