@@ -103,7 +103,11 @@ def _group_gone(group: int, seconds: float = 30) -> bool:
 def test_sigterm_while_the_services_start_leaves_no_process(tmp_path: Path) -> None:
     log = tmp_path / "services.log"
     process = _start_services(tmp_path, tmp_path / "demo.env", log)
-    time.sleep(1.5)  # moto is starting or seeding; Livy is not up yet
+    moto_log = tmp_path / ".emrlab-demo" / "moto.log"
+    deadline = time.monotonic() + 60
+    while not moto_log.exists():  # moto is starting: the middle of the services' start
+        assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.02)
     process.send_signal(signal.SIGTERM)
     assert process.wait(60) == 0, log.read_text()[-3000:]
     assert _group_gone(process.pid), "moto or Livy outlived the demo"
