@@ -57,16 +57,19 @@ def _stop(process: subprocess.Popen[bytes], grace: float = 15.0) -> None:
             process.wait()
 
 
-def _wait_for_url(url: str, process: subprocess.Popen[bytes], log: Path, what: str) -> None:
+def _wait_for(
+    target: str | urllib.request.Request, process: subprocess.Popen[bytes], log: Path, what: str
+) -> None:
+    """Until `target` answers; a RuntimeError with the log's end once the process dies or time runs out."""
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=2):
+            with urllib.request.urlopen(target, timeout=5):
                 return
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 _stop(process)
-                tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+                tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
                 raise RuntimeError(f"{what} did not start (log: {log}):\n{tail}") from None
             time.sleep(0.2)
 
@@ -86,7 +89,7 @@ def moto_server(log: Path) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_url(f"{url}/moto-api/", process, log, "moto's server")
+        _wait_for(f"{url}/moto-api/", process, log, "moto's server")
         yield url
     finally:
         _stop(process)
@@ -252,22 +255,6 @@ def lab_command(root: Path, port: int, config: Path, *, open_browser: bool) -> l
     return command
 
 
-def wait_for_lab(url: str, token: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Until the emrlab API answers (its extension is loaded), or a RuntimeError with the log's end."""
-    request = urllib.request.Request(f"{url}/emrlab/api/prices", headers={"Authorization": f"token {token}"})
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        try:
-            with urllib.request.urlopen(request, timeout=5):
-                return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                _stop(process)
-                tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
-                raise RuntimeError(f"JupyterLab did not start (log: {log}):\n{tail}") from None
-            time.sleep(0.3)
-
-
 @contextmanager
 def jupyterlab(
     root: Path, workdir: Path, env: Mapping[str, str], *, port: int, token: str, open_browser: bool = False
@@ -288,7 +275,9 @@ def jupyterlab(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for_lab(url, token, process, log)
+        # the emrlab API answering means the server runs with the extension loaded
+        api = urllib.request.Request(f"{url}/emrlab/api/prices", headers={"Authorization": f"token {token}"})
+        _wait_for(api, process, log, "JupyterLab")
         yield url
     finally:
         _stop(process)

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from aws_fixtures import create_cluster
 from playwright.sync_api import Locator, Page, expect
 
 from emrlab.aws.prices import snapshot_path
@@ -120,17 +121,7 @@ def test_terminate_asks_first_and_terminates_only_when_confirmed(
     page: Page, lab: Lab, demo: Services
 ) -> None:
     emr = moto_client(demo.moto_url, "emr", HOME_REGION)
-    scratch = emr.run_job_flow(
-        Name="scratch",
-        ReleaseLabel="emr-7.1.0",
-        Instances={
-            "MasterInstanceType": "m5.xlarge",
-            "InstanceCount": 1,
-            "KeepJobFlowAliveWhenNoSteps": True,
-        },
-        JobFlowRole="EMR_EC2_DefaultRole",
-        ServiceRole="EMR_DefaultRole",
-    )["JobFlowId"]
+    scratch = create_cluster(emr, name="scratch")
 
     def state() -> str:
         return str(emr.describe_cluster(ClusterId=scratch)["Cluster"]["Status"]["State"])
