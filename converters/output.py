@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -67,15 +68,21 @@ class OutputDir:
         self.manifest = manifest
         self.force = force
         self._resolved_root: Path | None = None
+        self._folders: set[Path] = set()  # folders made (or found) inside the root, checked once each
 
     def write(self, relpath: str, data: bytes) -> bool:
         """Write `data` at `relpath` atomically; False when the file already held exactly that."""
         path = self.root / relpath
-        if self._resolved_root is None:
-            self._resolved_root = self.root.resolve()
-        if not path.resolve().is_relative_to(self._resolved_root):
-            raise OutputConflictError(f"{relpath}: resolves outside the output folder; not written")
-        if path.is_file():
+        self._folder(path.parent, relpath)
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and stat.S_ISLNK(mode):
+            if not path.resolve().is_relative_to(self._root()):
+                raise OutputConflictError(f"{relpath}: resolves outside the output folder; not written")
+            mode = path.stat().st_mode if path.exists() else None
+        if mode is not None and stat.S_ISREG(mode):
             current = sha256(path.read_bytes())
             if current == sha256(data):
                 return False
@@ -84,11 +91,10 @@ class OutputDir:
                     f"{path} exists and was not written by emrlab (or was edited since); "
                     "use --force to overwrite it, or choose another output folder"
                 )
-        elif path.exists():
+        elif mode is not None:
             raise OutputConflictError(
                 f"{path} exists and is not a file; remove it or choose another output folder"
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = _temp_file(path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -99,6 +105,21 @@ class OutputDir:
             temp.unlink(missing_ok=True)
             raise
         return True
+
+    def _root(self) -> Path:
+        if self._resolved_root is None:
+            self._resolved_root = self.root.resolve()
+        return self._resolved_root
+
+    def _folder(self, folder: Path, relpath: str) -> None:
+        """Make `folder` (once per run), after checking that it lies inside the root once links are
+        followed."""
+        if folder in self._folders:
+            return
+        if not folder.resolve().is_relative_to(self._root()):
+            raise OutputConflictError(f"{relpath}: resolves outside the output folder; not written")
+        folder.mkdir(parents=True, exist_ok=True)
+        self._folders.add(folder)
 
 
 _TEMP_NAMES = itertools.count()

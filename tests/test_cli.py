@@ -121,6 +121,31 @@ def test_files_emrlab_did_not_write_need_force(tmp_path: Path, capsys: pytest.Ca
     assert main(args) == 2, "an output edited since emrlab wrote it is the user's now"
 
 
+def test_links_out_of_the_output_folder_are_not_followed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("a", "b", "c"):
+        notebook(tmp_path / "in" / "sub", name, "x = 1")
+    notebook(tmp_path / "in", "top", "y = 2")
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    (out / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    (out / "sub" / "a.ipynb").symlink_to(elsewhere / "a.ipynb")  # a file linked out
+    (out / "sub" / "b.ipynb").mkdir()  # not a file
+    args = ["convert", str(tmp_path / "in"), "-o", str(out), "--jobs", "1", "-q"]
+    assert main(args) == 2
+    printed = capsys.readouterr().out
+    assert "resolves outside the output folder" in printed and "is not a file" in printed
+    assert list(elsewhere.iterdir()) == []
+    assert json.loads((out / "sub" / "c.ipynb").read_text())["cells"]
+    assert json.loads((out / "top.ipynb").read_text())["cells"]
+    (out / "sub").rename(tmp_path / "old-sub")
+    (out / "sub").symlink_to(elsewhere, target_is_directory=True)  # a folder linked out
+    assert main([*args, "--force"]) == 2
+    assert "resolves outside the output folder" in capsys.readouterr().out
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules"]) == 0
     listing = capsys.readouterr().out
