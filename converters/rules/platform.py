@@ -46,8 +46,13 @@ class MlflowDatabricks(PythonRule):
     message = "MLflow is pointed at Databricks' tracking server or Unity Catalog registry"
     severity = Severity.ERROR
     fix = "point MLflow at your own tracking server or a SageMaker managed MLflow tracking server ARN"
-    candidates = ("mlflow",)
-    examples = (Example('mlflow.set_tracking_uri("databricks")', None),)
+    # The calls' own names, not "mlflow": most statements naming mlflow (imports, runs, metrics) are fine.
+    candidates = ("set_tracking_uri", "set_registry_uri", "login")
+    examples = (
+        Example('mlflow.set_tracking_uri("databricks")', None),
+        Example('mlflow.set_registry_uri("databricks-uc")', None),
+        Example("mlflow.login()", None),
+    )
 
     def leave_Call(self, original: cst.Call, updated: cst.Call, rc: RuleContext) -> cst.Call:
         name = dotted(original.func)
