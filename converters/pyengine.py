@@ -178,14 +178,6 @@ class RuleContext:
         self.ctx.notes.runtime_used = True
 
 
-def _prune(source: str, candidates: set[str]) -> bool:
-    """Whether the pass must skip the statements that hold no candidate, as the rules expect (then it
-    needs the cell's `ast` for statement lines). Walking every statement gives the same result when no
-    string has an escape (which may spell a candidate out) and no `dbutils` use would only be seen
-    there."""
-    return "\\" in source or ("dbutils" in source and "dbutils" not in candidates)
-
-
 def _binding_pattern(name: str) -> re.Pattern[str]:
     """Any text that could bind `name` in a cell: definitions, imports, assignments, parameters, loops."""
     return re.compile(
@@ -217,8 +209,10 @@ def _bound(assignment: Any) -> bool:
 class LibcstRewriter:
     """The `Context.rewrite_python` step for a set of rules (built once per batch, reused per cell)."""
 
-    def __init__(self, rules: Iterable[PythonRule]) -> None:
+    def __init__(self, rules: Iterable[PythonRule], partial: bool = True) -> None:
+        """`partial=False` always parses whole cells (the reference the hot-statements parse must match)."""
         self.rules = list(rules)
+        self.partial = partial
         self.candidates = sorted({c for rule in self.rules for c in rule.candidates})
         self._enabled: dict[tuple[tuple[str, ...], tuple[str, ...]], list[PythonRule]] = {}
         self._hooks: dict[tuple[PythonRule, ...], HookTable] = {}
@@ -257,8 +251,6 @@ class LibcstRewriter:
         rc = RuleContext(ctx, cell, masked, module)
         visiting = tuple(r for r in active if not r.uses_ast)
         candidates = {c for r in visiting for c in r.candidates}
-        if not (len(visiting) < len(active) or _prune(masked.source, candidates)):
-            tree = None
         for rule in active:
             if rule.uses_ast and tree is not None:
                 rule.check(tree, rc)
@@ -277,7 +269,7 @@ class LibcstRewriter:
         """Whether the pass may try the hot statements alone: the fast walk does (libcst's full visit
         is not needed) and ast counts lines as str.split does. (A rule needing scopes, when the cell
         may bind a Databricks name, makes the pass start again with the whole cell.)"""
-        if "\r" in source:
+        if "\r" in source or not self.partial:
             return False
         visiting = tuple(r for r in active if not r.uses_ast)
         return not visiting or not self.hooks(visiting).needs_full_visit
