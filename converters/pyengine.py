@@ -183,7 +183,8 @@ def _binding_pattern(name: str) -> re.Pattern[str]:
     return re.compile(
         rf"^[ \t]*(?:def|class)[ \t]+{name}\b|\bimport\b.*\b{name}\b|\bas[ \t]+{name}\b"
         rf"|\b{name}[ \t]*(?::[^=]*)?=[^=]|\bfor\b.*\b{name}\b.*\bin\b"
-        rf"|\b(?:def|lambda)\b[^:]*\b{name}\b|\b(?:global|nonlocal)\b.*\b{name}\b"
+        rf"|\b(?:def|lambda)\b[^:]*\b{name}\b|\b(?:global|nonlocal)\b.*\b{name}\b",
+        re.MULTILINE,
     )
 
 
@@ -198,8 +199,16 @@ def _may_bind(name: str, source: str) -> bool:
 
 
 def _any_line(pattern: re.Pattern[str], name: str, text: str) -> bool:
-    """Whether `pattern` matches a line of `text` holding `name`."""
-    return any(pattern.search(line) for line in text.split("\n") if name in line)
+    """Whether `pattern` (compiled with re.MULTILINE) matches a line of `text` holding `name`."""
+    at = text.find(name)
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        if pattern.search(text, start, end):  # `^` matches at `start`: a line starts there
+            return True
+        at = text.find(name, end)
+    return False
 
 
 def _bound(assignment: Any) -> bool:
@@ -367,7 +376,8 @@ def bound_names(notebook: Notebook) -> frozenset[str]:
 def _top_binding(name: str) -> re.Pattern[str]:
     return re.compile(
         rf"^[ \t]*(?:def|class)[ \t]+{name}\b|\bimport\b.*\b{name}\b(?![ \t]+as\b)|\bas[ \t]+{name}\b"
-        rf"|^[ \t]*{name}[ \t]*(?::[^=]*)?=[^=]|\bfor[ \t]+{name}[ \t]+in\b"
+        rf"|^[ \t]*{name}[ \t]*(?::[^=]*)?=[^=]|\bfor[ \t]+{name}[ \t]+in\b",
+        re.MULTILINE,
     )
 
 

@@ -11,7 +11,12 @@ every line the same owner in both:
 - a boundary with a cold neighbour is cut only where every line between the two statements is empty
   or a comment at column 0 (libcst gives those to the next statement, never to the previous block's
   footer); elsewhere the neighbour is parsed too (it is not walked: it holds no candidate);
-- a run ending at the cell's last statement takes the rest of the cell (its footer).
+- a run ending at the cell's last statement takes the rest of the cell (its footer);
+- inside a hot block statement, and for a cold neighbour taken along, a statement holding no candidate
+  is parsed as `pass` at its indentation: a simple statement owns no line after it, and a block
+  statement is replaced only when no comment follows it (libcst gives the comments after a block to
+  that block's footer). The pass never walks such a statement (its lines hold no candidate), so the
+  hot nodes are the same as in the whole cell's module.
 
 The new text is the cell's text with the replaced nodes' text swapped in (`pysplice`); where that is
 not exact, or a rule needs something of the whole cell (scopes), the caller parses the whole cell.
@@ -22,6 +27,7 @@ from __future__ import annotations
 import ast
 import itertools
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 import libcst as cst
@@ -78,6 +84,11 @@ def hot_statements(
     skip = 0
     nodes: list[ast.stmt] = []
     size = 0
+
+    def is_hot(first: int, last: int) -> bool:
+        return pattern.search(source, offset(first), offset(last + 1)) is not None
+
+    thin = _Thinner(lines, is_hot)
     for i, group in enumerate(groups):
         if not taken[i]:
             continue
@@ -86,6 +97,13 @@ def hot_statements(
             parts.append(_PLACEHOLDER)
             skip = 1
         end = len(source) if i == len(groups) - 1 else offset(group[1] + 1)
+        spans = thin.group(group, hot[i])
+        for first, last in spans:
+            span_end = offset(last + 1)
+            ends_line = source[span_end - 1 : span_end] == "\n"
+            parts += (source[start : offset(first)], thin.placeholder(first, ends_line))
+            size += offset(first) - start
+            start = span_end
         parts.append(source[start:end])
         size += end - start
         nodes += group[2]
@@ -108,13 +126,85 @@ def parse_hot(source: str, tree: ast.Module, pattern: re.Pattern[str], most: flo
     return Partial(module, skip, nodes, len(text) - len(_PLACEHOLDER) * skip)
 
 
+class _Thinner:
+    """The line spans (1-based, inclusive) of a group's statements that libcst may parse as `pass`."""
+
+    def __init__(self, lines: list[str], is_hot: Callable[[int, int], bool]) -> None:
+        self.lines = lines
+        self.is_hot = is_hot
+
+    def group(self, group: tuple[int, int, list[ast.stmt]], hot: bool) -> list[tuple[int, int]]:
+        first, last, nodes = group
+        if not hot:  # a cold neighbour, parsed only because a comment ties it to a hot one
+            return [(first, last)] if self._replaceable(nodes, last) else []
+        return self._inside(nodes[0]) if len(nodes) == 1 else []
+
+    def placeholder(self, first: int, ends_line: bool) -> str:
+        """`pass` with the indentation of line `first` (and a line break if the replaced text had one)."""
+        line = self.lines[first - 1]
+        indent = line[: len(line) - len(line.lstrip())]
+        return indent + ("pass\n" if ends_line else "pass")
+
+    def _inside(self, node: ast.stmt) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        for body in _bodies(node):
+            if not self._own_lines(body[0]):
+                continue  # `if x: y()`: the body shares the header's line
+            for first, last, nodes in _top_groups(body):
+                if not self.is_hot(first, last):
+                    if self._replaceable(nodes, last):
+                        spans.append((first, last))
+                elif len(nodes) == 1:
+                    spans += self._inside(nodes[0])
+        return spans
+
+    def _replaceable(self, nodes: list[ast.stmt], last: int) -> bool:
+        return all(not _bodies(n) for n in nodes) or self._no_comment_after(last)
+
+    def _own_lines(self, node: ast.stmt) -> bool:
+        """Whether `node` starts its line (nothing but indentation before it)."""
+        decorators = getattr(node, "decorator_list", None)
+        if decorators:
+            line = self.lines[statement_span(node)[0] - 1]
+            return line.lstrip().startswith("@")
+        return not self.lines[node.lineno - 1][: node.col_offset].strip()
+
+    def _no_comment_after(self, last: int) -> bool:
+        """Whether no comment lies between line `last` and the next line of code."""
+        for line in itertools.islice(self.lines, last, None):
+            text = line.strip()
+            if text.startswith("#"):
+                return False
+            if text:
+                return True
+        return True
+
+
+def _bodies(node: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists a block statement holds (body, else, finally, handlers, cases)."""
+    found = []
+    for name in ("body", "orelse", "finalbody"):
+        value = getattr(node, name, None)
+        if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+            found.append(value)
+    for holder in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+        if holder.body:
+            found.append(holder.body)
+    return found
+
+
+def statement_span(node: ast.stmt) -> tuple[int, int]:
+    """The first line (its first decorator's, if any) and the last line of a statement."""
+    decorators = getattr(node, "decorator_list", None)
+    first = min(node.lineno, *(d.lineno for d in decorators)) if decorators else node.lineno
+    return first, node.end_lineno or node.lineno
+
+
 def _top_groups(nodes: list[ast.stmt]) -> list[tuple[int, int, list[ast.stmt]]]:
     """Top-level statements with their first and last lines, grouped as libcst sees them (`a; b`)."""
     groups: list[tuple[int, int, list[ast.stmt]]] = []
     for node in nodes:
-        decorators = getattr(node, "decorator_list", None)
-        first = min(node.lineno, *(d.lineno for d in decorators)) if decorators else node.lineno
-        last = node.end_lineno or node.lineno
+        first, last = statement_span(node)
         if groups and first == groups[-1][1]:
             groups[-1][2].append(node)
             groups[-1] = (groups[-1][0], last, groups[-1][2])

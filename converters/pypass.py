@@ -21,6 +21,7 @@ from typing import Any
 import libcst as cst
 
 from emrlab.converters.pynodes import parse_module
+from emrlab.converters.pypartial import statement_span
 from emrlab.converters.pysplice import code_of, splice
 from emrlab.converters.pywalk import HookTable, WalkContext, Walker
 
@@ -187,7 +188,7 @@ class _Pruner:
             and bool(inner)
             and not getattr(node, "orelse", None)
         )
-        if simple_body and not self.hot(first, _span(inner[0])[0] - 1):
+        if simple_body and not self.hot(first, statement_span(inner[0])[0] - 1):
             block = statement.body
             body = self.block(block.body, inner, True)
             if body is not None:
@@ -213,18 +214,12 @@ def candidates_pattern(candidates: frozenset[str]) -> re.Pattern[str]:
 _PRUNABLE = (cst.FunctionDef, cst.ClassDef, cst.With, cst.For, cst.While, cst.If)
 
 
-def _span(node: ast.stmt) -> tuple[int, int]:
-    decorators = getattr(node, "decorator_list", None)
-    first = min(node.lineno, *(d.lineno for d in decorators)) if decorators else node.lineno
-    return first, node.end_lineno or node.lineno
-
-
 def _groups(nodes: list[ast.stmt]) -> list[list[tuple[int, int, ast.stmt]]]:
     """ast statements (with their first and last lines) grouped as libcst sees them: `a = 1; b = 2` on
     one line is one statement."""
     groups: list[list[tuple[int, int, ast.stmt]]] = []
     for node in nodes:
-        first, last = _span(node)
+        first, last = statement_span(node)
         if groups and first == groups[-1][-1][1]:
             groups[-1].append((first, last, node))
         else:
