@@ -8,9 +8,9 @@ HTML exports, and zips holding some of them (one with a nested `.dbc`).
 The floor is one process (this one, imports already done) reading every notebook with emrlab's own
 readers plus a `libcst.parse_module(src).code` round trip of every Python cell of Python notebooks. Each
 `emrlab convert --target jupyter` run is the venv's CLI in a subprocess, into a fresh output folder, with
-`--jobs 1` and with all cores. Best of `--repeat` runs each. Wall time is the measure; CPU time (the
-floor's process, the converter's processes) is printed too, as it is far less skewed by other work on the
-machine than wall time.
+`--jobs 1` and with all cores. The three are measured in turns, best of `--repeat` runs each. Wall time
+is the measure; CPU time (the floor's process, the converter's processes) is printed too, as it is far
+less skewed by other work on the machine than wall time.
 
     .venv/bin/python benchmarks/convert_bench.py [--notebooks 2000] [--repeat 3] [--keep]
 """
@@ -179,14 +179,6 @@ def best(timings: Sequence[Timing]) -> Timing:
     return Timing(min(t.wall for t in timings), min(t.cpu for t in timings))
 
 
-def best_floor(corpus: Path, total: int, repeat: int) -> tuple[Timing, Floor]:
-    runs = [timed(lambda: floor_pass(corpus)) for _ in range(repeat)]
-    floor = runs[0][1]
-    if floor.notebooks != total:
-        raise BenchError(f"the floor read {floor.notebooks} notebooks; the corpus has {total}")
-    return best([timing for timing, _ in runs]), floor
-
-
 def idiom_rates(corpus: Path) -> dict[str, Tally]:
     """Convert every notebook in-process (same options as the timed runs) and count idiom outcomes."""
     limits = Limits()
@@ -228,20 +220,31 @@ def idiom_lines(tallies: dict[str, Tally]) -> list[str]:
 
 
 def run_benchmark(corpus: Path, scratch: Path, emrlab: Path, total: int, repeat: int) -> None:
-    """Write the corpus, measure the floor, then convert with --jobs 1 and all cores; print as it goes."""
+    """Write the corpus, then measure the floor, `--jobs 1` and all cores in turns (so that the machine
+    getting faster or slower during the run skews all three alike); print the best of each."""
     rng = random.Random(SEED)
     counts = write_corpus(corpus, make_projects(total, rng), rng)
-    floor_timing, floor = best_floor(corpus, total, repeat)
+    cores = os.cpu_count() or 1
+    floors: list[Timing] = []
+    converts: dict[int, list[Timing]] = {1: [], cores: []}
+    floor = Floor()
+    for _ in range(repeat):
+        timing, floor = timed(lambda: floor_pass(corpus))
+        if floor.notebooks != total:
+            raise BenchError(f"the floor read {floor.notebooks} notebooks; the corpus has {total}")
+        floors.append(timing)
+        for jobs, timings in converts.items():
+            timings.append(convert_once(emrlab, corpus, scratch / "out", jobs, total))
+    floor_timing = best(floors)
     print("\n".join(corpus_lines(total, counts, floor)))
     print(
         f"floor (read + libcst round trip, 1 process) {floor_timing.wall:6.2f} s  (CPU "
-        f"{floor_timing.cpu:.2f} s)  best of {repeat}",
+        f"{floor_timing.cpu:.2f} s)  best of {repeat}, measured in turns with the runs below",
         flush=True,
     )
-    cores = os.cpu_count() or 1
-    for jobs, target in ((1, f"<= {TARGET_JOBS_1}"), (cores, f"<= {TARGET_2_CORES} with 2 cores")):
-        timing = best([convert_once(emrlab, corpus, scratch / "out", jobs, total) for _ in range(repeat)])
-        print(result_line(f"convert --jobs {jobs}", timing, floor_timing, total, target), flush=True)
+    targets = {1: f"<= {TARGET_JOBS_1}", cores: f"<= {TARGET_2_CORES} with 2 cores"}
+    for jobs, timings in converts.items():
+        print(result_line(f"convert --jobs {jobs}", best(timings), floor_timing, total, targets[jobs]))
     print(
         f"({cores} cores; 1-minute load average {os.getloadavg()[0]:.2f} at the end: other work skews this)"
     )
