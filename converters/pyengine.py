@@ -11,6 +11,7 @@ hooks only where the rule's candidates are, and patches the cell's text where no
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
@@ -19,6 +20,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from emrlab.converters.model import Cell, Notebook
+from emrlab.converters.pyliterals import literal_strings
 from emrlab.converters.pymask import Masked, mask, why_unparseable
 from emrlab.converters.pynodes import argument as argument
 from emrlab.converters.pynodes import dotted as dotted
@@ -27,7 +29,7 @@ from emrlab.converters.pynodes import literal as literal
 from emrlab.converters.pynodes import root_name as root_name
 from emrlab.converters.pynodes import string_value as string_value
 from emrlab.converters.pynodes import with_func as with_func
-from emrlab.converters.pypartial import Undo, WholeCellNeededError, parse_hot
+from emrlab.converters.pypartial import LiteralsOf, Undo, WholeCellNeededError, parse_hot
 from emrlab.converters.pypass import ParseCache, Parsed, RulePass, candidates_pattern
 from emrlab.converters.pysplice import quick_code
 from emrlab.converters.pywalk import HookTable
@@ -52,6 +54,9 @@ class PythonRule(Rule):
 
     candidates: ClassVar[tuple[str, ...]] = ()
     uses_ast: ClassVar[bool] = False  # a flag-only rule that reads Python's `ast` instead of libcst
+    # Its only hook is `leave_SimpleString` (and f-string text), acting on the literal's code alone: a
+    # statement holding only its candidates, in plain literals, needs no libcst parse (`pyliterals`).
+    literal_only: ClassVar[bool] = False
 
     def check(self, tree: ast.Module, rc: RuleContext) -> None:
         """For `uses_ast` rules: inspect the cell's ast (fast: no libcst visit needed)."""
@@ -225,6 +230,7 @@ class LibcstRewriter:
         self.candidates = sorted({c for rule in self.rules for c in rule.candidates})
         self._enabled: dict[tuple[tuple[str, ...], tuple[str, ...]], list[PythonRule]] = {}
         self._hooks: dict[tuple[PythonRule, ...], HookTable] = {}
+        self._finders: dict[tuple[PythonRule, ...], LiteralsOf | None] = {}
         self._parsed = ParseCache()
 
     def __call__(self, source: str, cell: Cell, ctx: Context) -> str:
@@ -292,9 +298,11 @@ class LibcstRewriter:
         candidates = {c for r in visiting for c in r.candidates}
         tree = parsed.tree()
         assert tree is not None
-        key = frozenset(candidates)
+        plain = frozenset(c for r in visiting if r.literal_only for c in r.candidates)
+        key = (frozenset(candidates), plain)
         if key not in parsed.hot:  # a notebook inlined by several `%run`s: parsed once
-            parsed.hot[key] = parse_hot(masked.source, tree, candidates_pattern(key))
+            pattern = candidates_pattern(key[0])
+            parsed.hot[key] = parse_hot(masked.source, tree, pattern, literals=self._literals(visiting))
         partial = parsed.hot[key]
         if partial is None:
             return None
@@ -308,7 +316,7 @@ class LibcstRewriter:
             if visiting and partial.nodes:
                 rule_pass = RulePass(self.hooks(visiting), rc)
                 rewritten = rule_pass.run_hot(
-                    partial.module, partial.skip, partial.nodes, masked.source, candidates
+                    partial.module, partial.skip, partial.nodes, masked.source, candidates, partial.literals
                 )
                 if rewritten is None:
                     return None
@@ -320,6 +328,20 @@ class LibcstRewriter:
         if rule_pass is None or rewritten is None:
             return masked.source
         return rule_pass.patched(partial.module, rewritten, masked.source)
+
+    def _literals(self, visiting: tuple[PythonRule, ...]) -> LiteralsOf | None:
+        """What finds the statements whose idioms are all plain literals of `literal_only` rules."""
+        if visiting not in self._finders:
+            plain = frozenset(c for r in visiting if r.literal_only for c in r.candidates)
+            others = frozenset(c for r in visiting if not r.literal_only for c in r.candidates)
+            self._finders[visiting] = None
+            if plain and not self.hooks(visiting).needs_full_visit:
+                self._finders[visiting] = functools.partial(
+                    literal_strings,
+                    literal=candidates_pattern(plain),
+                    others=candidates_pattern(others | {"dbutils"}),  # the walk notes dbutils uses
+                )
+        return self._finders[visiting]
 
     def enabled(self, ctx: Context) -> list[PythonRule]:
         """The rules the options enable (asked once per selection)."""

@@ -18,6 +18,10 @@ every line the same owner in both:
   that block's footer). The pass never walks such a statement (its lines hold no candidate), so the
   hot nodes are the same as in the whole cell's module.
 
+A hot statement whose idioms all sit in plain literals of a `literal_only` rule (the path map) is parsed
+as `pass` too, like a cold one: the pass runs that rule's hook on its literals found with `ast`
+(`pyliterals`).
+
 The new text is the cell's text with the replaced nodes' text swapped in (`pysplice`); where that is
 not exact, or a rule needs something of the whole cell (scopes), the caller parses the whole cell.
 """
@@ -32,6 +36,7 @@ from typing import NamedTuple
 
 import libcst as cst
 
+from emrlab.converters.pyliterals import Literal
 from emrlab.converters.pynodes import parse_module
 from emrlab.converters.translate import Context
 
@@ -46,16 +51,31 @@ class Partial(NamedTuple):
     skip: int
     nodes: list[ast.stmt]
     chars: int  # how much of the cell's text libcst parsed
+    literals: dict[int, list[Literal]]  # statements parsed as `pass`, by first line: their literals
+
+
+class Hot(NamedTuple):
+    """What libcst parses of a cell: the text, the number of placeholders it starts with, the ast
+    statements it holds, and the literals of those parsed as `pass` (by first line, `pyliterals`)."""
+
+    text: str
+    skip: int
+    nodes: list[ast.stmt]
+    literals: dict[int, list[Literal]]
+
+
+# (cell's text, statements, their span, line -> offset) -> their literals, or None (`pyliterals`)
+LiteralsOf = Callable[[str, list[ast.stmt], tuple[int, int], Callable[[int], int]], list[Literal] | None]
 
 
 def hot_statements(
-    source: str, tree: ast.Module, pattern: re.Pattern[str], most: float
-) -> tuple[str, int, list[ast.stmt]] | None:
-    """The text to parse, the number of placeholders it starts with, and the ast statements it holds;
-    None when that would be more than `most` of the cell's text (then parse the whole cell)."""
+    source: str, tree: ast.Module, pattern: re.Pattern[str], most: float, literals: LiteralsOf | None = None
+) -> Hot | None:
+    """The hot statements (with `literals` naming those whose literals are rewritten without libcst);
+    None when libcst would parse more than `most` of the cell's text (then parse the whole cell)."""
     groups = _top_groups(tree.body)
     if not groups:
-        return "", 0, []
+        return Hot("", 0, [], {})
     lines = source.split("\n")
     starts = [0, *itertools.accumulate(len(line) + 1 for line in lines)]
 
@@ -64,7 +84,7 @@ def hot_statements(
 
     hot = [pattern.search(source, offset(first), offset(last + 1)) is not None for first, last, _ in groups]
     if not any(hot):
-        return "", 0, []
+        return Hot("", 0, [], {})
     clean: dict[int, bool] = {}  # boundary before group i -> whether it may be cut
 
     def cut(i: int) -> bool:
@@ -89,6 +109,7 @@ def hot_statements(
         return pattern.search(source, offset(first), offset(last + 1)) is not None
 
     thin = _Thinner(lines, is_hot)
+    found: dict[int, list[Literal]] = {}
     for i, group in enumerate(groups):
         if not taken[i]:
             continue
@@ -97,7 +118,15 @@ def hot_statements(
             parts.append(_PLACEHOLDER)
             skip = 1
         end = len(source) if i == len(groups) - 1 else offset(group[1] + 1)
-        spans = thin.group(group, hot[i])
+        first, last, group_nodes = group
+        strings = None
+        if hot[i] and literals is not None and thin.replaceable(group_nodes, last):
+            strings = literals(source, group_nodes, (offset(first), offset(last + 1)), offset)
+        if strings is not None:
+            found[first] = strings
+            spans = [(first, last)]
+        else:
+            spans = thin.group(group, hot[i])
         for first, last in spans:
             span_end = offset(last + 1)
             ends_line = source[span_end - 1 : span_end] == "\n"
@@ -109,21 +138,27 @@ def hot_statements(
         nodes += group[2]
     if size > most * len(source):
         return None
-    return "".join(parts), skip, nodes
+    return Hot("".join(parts), skip, nodes, found)
 
 
-def parse_hot(source: str, tree: ast.Module, pattern: re.Pattern[str], most: float = 1.0) -> Partial | None:
+def parse_hot(
+    source: str,
+    tree: ast.Module,
+    pattern: re.Pattern[str],
+    most: float = 1.0,
+    literals: LiteralsOf | None = None,
+) -> Partial | None:
     """The module of the hot statements, or None when the whole cell should be parsed instead (most of
     it is hot, or libcst refuses the part: let the whole cell's parse report it)."""
-    found = hot_statements(source, tree, pattern, most)
+    found = hot_statements(source, tree, pattern, most, literals)
     if found is None:
         return None
-    text, skip, nodes = found
     try:
-        module = parse_module(text)
+        module = parse_module(found.text)
     except cst.ParserSyntaxError:
         return None
-    return Partial(module, skip, nodes, len(text) - len(_PLACEHOLDER) * skip)
+    chars = len(found.text) - len(_PLACEHOLDER) * found.skip
+    return Partial(module, found.skip, found.nodes, chars, found.literals)
 
 
 class _Thinner:
@@ -136,7 +171,7 @@ class _Thinner:
     def group(self, group: tuple[int, int, list[ast.stmt]], hot: bool) -> list[tuple[int, int]]:
         first, last, nodes = group
         if not hot:  # a cold neighbour, parsed only because a comment ties it to a hot one
-            return [(first, last)] if self._replaceable(nodes, last) else []
+            return [(first, last)] if self.replaceable(nodes, last) else []
         return self._inside(nodes[0]) if len(nodes) == 1 else []
 
     def placeholder(self, first: int, ends_line: bool) -> str:
@@ -152,13 +187,14 @@ class _Thinner:
                 continue  # `if x: y()`: the body shares the header's line
             for first, last, nodes in _top_groups(body):
                 if not self.is_hot(first, last):
-                    if self._replaceable(nodes, last):
+                    if self.replaceable(nodes, last):
                         spans.append((first, last))
                 elif len(nodes) == 1:
                     spans += self._inside(nodes[0])
         return spans
 
-    def _replaceable(self, nodes: list[ast.stmt], last: int) -> bool:
+    def replaceable(self, nodes: list[ast.stmt], last: int) -> bool:
+        """Whether statements `nodes`, ending at line `last`, may be parsed as `pass`."""
         return all(not _bodies(n) for n in nodes) or self._no_comment_after(last)
 
     def _own_lines(self, node: ast.stmt) -> bool:

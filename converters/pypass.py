@@ -15,11 +15,12 @@ import ast
 import itertools
 import re
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import libcst as cst
 
+from emrlab.converters.pyliterals import Literal
 from emrlab.converters.pynodes import parse_module
 from emrlab.converters.pypartial import statement_span
 from emrlab.converters.pysplice import code_of, splice
@@ -35,7 +36,7 @@ class Parsed:
         self.source = source
         self._module: cst.Module | cst.ParserSyntaxError | None = None
         self._tree: ast.Module | bool | None = False
-        self.hot: dict[frozenset[str], Any] = {}  # candidates -> its hot statements' parse (`pypartial`)
+        self.hot: dict[Any, Any] = {}  # (candidates, literal ones) -> its hot statements' parse (`pypartial`)
 
     @property
     def module(self) -> cst.Module | cst.ParserSyntaxError:
@@ -107,12 +108,19 @@ class RulePass:
         return module.with_changes(body=body)
 
     def run_hot(
-        self, module: cst.Module, skip: int, nodes: list[ast.stmt], source: str, candidates: Collection[str]
+        self,
+        module: cst.Module,
+        skip: int,
+        nodes: list[ast.stmt],
+        source: str,
+        candidates: Collection[str],
+        literals: Mapping[int, list[Literal]],
     ) -> Any:
         """The pass over a module of the cell's hot statements (`pypartial`): `skip` placeholders, then
-        one statement per group of `nodes`, whose lines are those of `source`. None if libcst and ast
-        group the statements differently."""
-        pruner = _Pruner(source, self, candidates)
+        one statement per group of `nodes`, whose lines are those of `source`; the statements starting
+        at a line of `literals` are placeholders whose literals the string hooks get instead. None if
+        libcst and ast group the statements differently."""
+        pruner = _Pruner(source, self, candidates, literals)
         body = pruner.block(module.body[skip:], nodes, False)
         if body is None:
             return None
@@ -127,7 +135,7 @@ class RulePass:
 
     def patched(self, module: cst.Module, rewritten: cst.Module, source: str) -> str | None:
         """`source` patched where nodes of `module` were replaced; None where that is not exact."""
-        if rewritten is module:
+        if rewritten is module and not self.walker.replacements:
             return source
         if self.walker.spliceable:
             return splice(source, self.walker.replacements, code_of(module))
@@ -151,9 +159,16 @@ class _Transformer(cst.CSTTransformer):
 
 
 class _Pruner:
-    def __init__(self, source: str, rule_pass: RulePass, candidates: Collection[str]) -> None:
+    def __init__(
+        self,
+        source: str,
+        rule_pass: RulePass,
+        candidates: Collection[str],
+        literals: Mapping[int, list[Literal]] | None = None,
+    ) -> None:
         self.source = source
         self.rule_pass = rule_pass
+        self.literals = literals or {}
         self.pattern = candidates_pattern(frozenset(candidates))
         lines = source.split("\n")
         self.starts = [0, *itertools.accumulate(len(line) + 1 for line in lines)]  # of each line
@@ -177,6 +192,10 @@ class _Pruner:
 
     def statement(self, statement: Any, group: list[tuple[int, int, ast.stmt]], indented: bool) -> Any:
         first, last, node = group[0][0], group[-1][1], group[0][2]
+        strings = None if indented else self.literals.get(first)
+        if strings is not None:
+            self.rule_pass.walker.literals(strings)
+            return statement
         if not self.hot(first, last):
             return statement
         inner: list[ast.stmt] = getattr(node, "body", None) or []

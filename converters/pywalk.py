@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
 import libcst as cst
 
+from emrlab.converters.pyliterals import Literal
 from emrlab.converters.pysplice import Replacement, changed_fields, expression, parts
 
 Hook = Callable[[Any, Any, Any], Any]
@@ -244,6 +245,24 @@ class Walker:
         if result is not updated or promote:
             self._replaced(node, updated, result, spec, mark, bounds if not promote else None)
         return result
+
+    def literals(self, strings: Iterable[Literal]) -> None:
+        """Run the string hooks on literals found without libcst (`pyliterals`), as the walk would run
+        them on the `SimpleString` nodes libcst would have parsed there."""
+        hooks = self.table.get(cst.SimpleString)
+        if not hooks:
+            return
+        for code, start, end in strings:
+            bits = self._text_bits(code)
+            if not bits:
+                continue
+            node = cst.SimpleString(code)
+            new = self._leave(node, node, hooks, bits)
+            if new is node:
+                continue
+            if not expression(new):
+                self.spliceable = False  # only the whole cell's module can place it
+            self.replacements.append(Replacement(node, new, (start, end), False, None))
 
     def _replaced(
         self, node: cst.CSTNode, updated: Any, result: Any, spec: _Spec, mark: int, bounds: list[int] | None

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, given, settings
+import libcst
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from emrlab.converters.config import Options
@@ -45,6 +46,24 @@ HOT = [
     'df.write.saveAsTable("t")',
     "x = (\n    dbutils.fs.head(\n        'dbfs:/mnt/raw/a.txt'\n    )\n)",
     "display(df); n = 1",
+    # literals the path rule alone rewrites (`pyliterals`), and those that are left to libcst
+    'spark.read.text("/databricks-datasets/README.md")',
+    'p = ("dbfs:/mnt/raw/p")',
+    'copy("dbfs:/mnt/raw/a", "/mnt/unmapped/b", "dbfs:/mnt/raw/a")',
+    'conf["dbfs:/mnt/raw/k"] = "/Volumes/x/y"  # dbfs:/mnt/raw/k in a comment',
+    'p = "dbfs:/mnt/raw/" "x"',
+    'p = (\n    "dbfs:/mnt/raw/a"\n    "/b"\n)',
+    'p = "dbfs:/mnt/raw/a\\tb"',
+    'p = b"dbfs:/mnt/raw/x"',
+    'p = f"dbfs:/mnt/raw/{day}"',
+    'p = """dbfs:/mnt/raw/t"""',
+    'p = """\ndbfs:/mnt/raw/m\n"""',
+    "p = r'/dbfs/mnt/raw/r'; q = u'/mnt/raw/u'",
+    'x = "\u00e9"; q = "dbfs:/mnt/raw/\u00e9"',
+    'display(spark.read.load("dbfs:/mnt/raw/d"))',
+    'n = len(dbutils.fs.ls("dbfs:/mnt/raw/n"))',
+    '@path("dbfs:/mnt/raw/dec")\ndef decorated():\n    return 1',
+    'match p:\n    case "dbfs:/mnt/raw/m":\n        pass',
 ]
 COLD = [
     "x = 1",
@@ -138,6 +157,9 @@ PARTIAL, WHOLE = LibcstRewriter(PYTHON_RULES), LibcstRewriter(PYTHON_RULES, part
 @SETTINGS
 @given(st.lists(cell(), min_size=1, max_size=3))
 def test_hot_statements_parse_gives_the_whole_cell_result(cells: list[str]) -> None:
+    # libcst does not give back every text it parses (a blank line before an indented comment at the
+    # end of a cell is lost): there the whole cell's code is not the reference
+    assume(all(libcst.parse_module(c).code == c for c in cells))
     for target in TARGETS:
         fast, whole = translate(cells, target, PARTIAL), translate(cells, target, WHOLE)
         assert [c.source for c in fast.cells] == [c.source for c in whole.cells], target

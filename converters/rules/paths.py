@@ -25,6 +25,7 @@ class DatabricksPaths(PythonRule):
     name = "databricks-paths"
     message = "Databricks path rewritten through the path map"
     candidates = CANDIDATES
+    literal_only = True
     examples = (
         Example(
             'df = spark.read.parquet("dbfs:/mnt/raw/orders")\npdf = open("/dbfs/mnt/raw/a.csv")',
@@ -49,7 +50,7 @@ class DatabricksPaths(PythonRule):
         if new == value:
             return updated
         rc.replaced()
-        return cst.SimpleString(py_str(new))
+        return updated.with_changes(value=py_str(new))  # in its parentheses, if any
 
     def leave_FormattedStringText(
         self, original: cst.FormattedStringText, updated: cst.FormattedStringText, rc: RuleContext
