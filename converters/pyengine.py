@@ -30,7 +30,7 @@ from emrlab.converters.pynodes import root_name as root_name
 from emrlab.converters.pynodes import string_value as string_value
 from emrlab.converters.pynodes import with_func as with_func
 from emrlab.converters.pypartial import LiteralsOf, Undo, WholeCellNeededError, parse_hot
-from emrlab.converters.pypass import ParseCache, Parsed, RulePass, candidates_pattern
+from emrlab.converters.pypass import ParseCache, Parsed, RulePass, candidates_pattern, narrow
 from emrlab.converters.pysplice import quick_code
 from emrlab.converters.pywalk import HookTable
 from emrlab.converters.rulebase import Rule
@@ -57,6 +57,13 @@ class PythonRule(Rule):
     # Its only hook is `leave_SimpleString` (and f-string text), acting on the literal's code alone: a
     # statement holding only its candidates, in plain literals, needs no libcst parse (`pyliterals`).
     literal_only: ClassVar[bool] = False
+    # (candidate, a regex matching only where the rule may act: `spark.databricks` but not `...delta.`)
+    narrowed: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for candidate, pattern in cls.narrowed:
+            narrow(candidate, pattern)
 
     def check(self, tree: ast.Module, rc: RuleContext) -> None:
         """For `uses_ast` rules: inspect the cell's ast (fast: no libcst visit needed)."""

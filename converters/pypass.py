@@ -219,13 +219,23 @@ class _Pruner:
 
 
 _PATTERNS: dict[frozenset[str], re.Pattern[str]] = {}
+_NARROWED: dict[str, str] = {}  # candidate -> the regex matching only where its rule may act
+
+
+def narrow(candidate: str, pattern: str) -> None:
+    """Let text hold `candidate` for the pass only where `pattern` matches it (its rule's hooks act
+    nowhere else: a statement matching no such pattern is neither parsed nor walked)."""
+    if _NARROWED.setdefault(candidate, pattern) != pattern:
+        raise ValueError(f"two patterns for the candidate {candidate!r}")
+    _PATTERNS.clear()
 
 
 def candidates_pattern(candidates: frozenset[str]) -> re.Pattern[str]:
-    """Any of `candidates` (compiled once per set)."""
+    """Any of `candidates`, each where its narrowing pattern matches (compiled once per set)."""
     pattern = _PATTERNS.get(candidates)
     if pattern is None:
-        alternatives = "|".join(re.escape(c) for c in sorted(candidates, key=len, reverse=True))
+        ordered = sorted(candidates, key=len, reverse=True)
+        alternatives = "|".join(_NARROWED.get(c) or re.escape(c) for c in ordered)
         pattern = _PATTERNS[candidates] = re.compile(alternatives or "(?!)")
     return pattern
 

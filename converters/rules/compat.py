@@ -88,6 +88,7 @@ class DatabricksConf(PythonRule):
     name = "databricks-conf"
     message = "Databricks-only Spark setting removed"
     candidates = ("spark.databricks",)
+    narrowed = (("spark.databricks", r"spark\.databricks\.(?!delta\.)"),)  # Delta's settings stay
     examples = (
         Example(
             'spark.conf.set("spark.databricks.io.cache.enabled", "true")',

@@ -21,6 +21,11 @@ class DeltaByDefault(PythonRule):
     name = "delta-default"
     message = "table write made explicitly Delta (Databricks' default)"
     candidates = ("saveAsTable", "toTable")
+    # a write right after `.format("delta")` names its format: nothing to do there
+    narrowed = tuple(
+        (name, rf"""(?<!\.format\("delta"\)\.)(?<!\.format\('delta'\)\.){name}""")
+        for name in ("saveAsTable", "toTable")
+    )
     examples = (
         Example(
             'df.write.mode("overwrite").saveAsTable("sales.orders")',
@@ -29,6 +34,11 @@ class DeltaByDefault(PythonRule):
         ),
         Example(
             'df.write.format("parquet").saveAsTable("t")', ('df.write.format("parquet").saveAsTable("t")',)
+        ),
+        Example(
+            'a.write.format("delta").saveAsTable("x"); b.writeStream.toTable("y")',
+            ('a.write.format("delta").saveAsTable("x"); b.writeStream.format("delta").toTable("y")',),
+            flags=("EMR126",),
         ),
     )
 
