@@ -64,6 +64,8 @@ class PythonRule(Rule):
         super().__init_subclass__(**kwargs)
         for candidate, pattern in cls.narrowed:
             narrow(candidate, pattern)
+        if cls.literal_only and not set(cls.hooks()) <= {"SimpleString", "FormattedStringText"}:
+            raise TypeError(f"{cls.__name__} is literal_only but hooks other nodes")  # `pyliterals`
 
     def check(self, tree: ast.Module, rc: RuleContext) -> None:
         """For `uses_ast` rules: inspect the cell's ast (fast: no libcst visit needed)."""
@@ -305,11 +307,10 @@ class LibcstRewriter:
         candidates = {c for r in visiting for c in r.candidates}
         tree = parsed.tree()
         assert tree is not None
-        plain = frozenset(c for r in visiting if r.literal_only for c in r.candidates)
-        key = (frozenset(candidates), plain)
+        finder = self._literals(visiting)
+        key = (frozenset(candidates), finder)  # which statements skip libcst depends on the finder too
         if key not in parsed.hot:  # a notebook inlined by several `%run`s: parsed once
-            pattern = candidates_pattern(key[0])
-            parsed.hot[key] = parse_hot(masked.source, tree, pattern, literals=self._literals(visiting))
+            parsed.hot[key] = parse_hot(masked.source, tree, candidates_pattern(key[0]), literals=finder)
         partial = parsed.hot[key]
         if partial is None:
             return None
