@@ -51,6 +51,7 @@ HOT = [
     'p = ("dbfs:/mnt/raw/p")',
     'copy("dbfs:/mnt/raw/a", "/mnt/unmapped/b", "dbfs:/mnt/raw/a")',
     'conf["dbfs:/mnt/raw/k"] = "/Volumes/x/y"  # dbfs:/mnt/raw/k in a comment',
+    'conf["/mnt/unmapped/k"] = "/Volumes/x/y"  # two findings: ast.walk meets the second one first',
     'p = "dbfs:/mnt/raw/" "x"',
     'p = (\n    "dbfs:/mnt/raw/a"\n    "/b"\n)',
     'p = "dbfs:/mnt/raw/a\\tb"',
